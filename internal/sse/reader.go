@@ -1,0 +1,182 @@
+// Package sse reads Server-Sent Events the way the WHATWG spec and the
+// providers' SDKs do: events end at a blank line, lines end with "\n",
+// "\r\n" or "\r", lines that start with ":" are comments, and unknown
+// fields are ignored.
+//
+// The reader keeps each event's raw bytes, so a gateway can relay an event
+// exactly as it came without re-encoding it, and its data, so it can look
+// inside when it must.
+package sse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// DefaultMaxEventSize bounds one event's raw size unless the caller sets
+// another; a provider that streams a larger event is treated as broken.
+const DefaultMaxEventSize = 4 << 20
+
+// ErrEventTooLarge is returned when an event exceeds the reader's limit.
+var ErrEventTooLarge = errors.New("sse: event too large")
+
+// Event is one server-sent event.
+//
+// Its slices alias the Reader's buffers: they are valid until the next
+// call to Next.
+type Event struct {
+	// Raw is the event as received, from its first line up to and
+	// including the blank line that ended it.
+	Raw []byte
+	// Name is the value of the event's "event:" field, or nil.
+	Name []byte
+	// Data is the event's "data:" lines joined with "\n"; nil when the
+	// event had no data field (for example a comment-only keep-alive).
+	Data []byte
+	// HasData reports whether the event had at least one data field (an
+	// empty "data:" line counts).
+	HasData bool
+}
+
+// Reader reads events from a stream.
+type Reader struct {
+	r    *bufio.Reader
+	max  int
+	raw  []byte
+	data []byte
+	name []byte
+}
+
+// NewReader returns a reader over r that refuses events larger than
+// DefaultMaxEventSize.
+func NewReader(r io.Reader) *Reader {
+	return NewReaderSize(r, DefaultMaxEventSize)
+}
+
+// NewReaderSize returns a reader over r that refuses events larger than max
+// bytes.
+func NewReaderSize(r io.Reader, max int) *Reader {
+	return &Reader{r: bufio.NewReaderSize(r, 32<<10), max: max}
+}
+
+// Next returns the next event. At the end of the stream it returns io.EOF
+// when the stream ended on an event boundary, and io.ErrUnexpectedEOF when
+// it ended inside an event (the partial event is dropped, as the spec
+// says). Other read errors are returned as they are.
+func (rd *Reader) Next() (Event, error) {
+	rd.raw = rd.raw[:0]
+	rd.data = rd.data[:0]
+	rd.name = rd.name[:0]
+	hasData, hasName := false, false
+	for {
+		line, err := rd.readLine()
+		if err != nil {
+			if err == io.EOF && len(rd.raw) > 0 {
+				return Event{}, io.ErrUnexpectedEOF
+			}
+			return Event{}, err
+		}
+		content := trimEOL(line)
+		if len(content) == 0 {
+			if len(rd.raw) == 0 {
+				// A stray blank line between events: nothing to dispatch.
+				continue
+			}
+			rd.raw = append(rd.raw, line...)
+			ev := Event{Raw: rd.raw, HasData: hasData}
+			if hasData {
+				ev.Data = rd.data
+			}
+			if hasName {
+				ev.Name = rd.name
+			}
+			return ev, nil
+		}
+		rd.raw = append(rd.raw, line...)
+		if len(rd.raw) > rd.max {
+			return Event{}, fmt.Errorf("%w: over %d bytes", ErrEventTooLarge, rd.max)
+		}
+		field, value := splitField(content)
+		switch string(field) {
+		case "data":
+			if hasData {
+				rd.data = append(rd.data, '\n')
+			}
+			rd.data = append(rd.data, value...)
+			hasData = true
+		case "event":
+			rd.name = append(rd.name[:0], value...)
+			hasName = true
+		}
+	}
+}
+
+// readLine returns the next line including its end-of-line bytes. A line
+// may end in "\n", "\r\n" or a lone "\r".
+func (rd *Reader) readLine() ([]byte, error) {
+	var out []byte
+	for {
+		buf, err := rd.r.Peek(rd.r.Buffered())
+		if len(buf) == 0 {
+			if _, err = rd.r.Peek(1); err != nil {
+				if len(out) > 0 && err == io.EOF {
+					return out, io.ErrUnexpectedEOF
+				}
+				return nil, err
+			}
+			continue
+		}
+		i := bytes.IndexAny(buf, "\r\n")
+		if i < 0 {
+			out = append(out, buf...)
+			_, _ = rd.r.Discard(len(buf))
+			if len(out) > rd.max {
+				return nil, fmt.Errorf("%w: line over %d bytes", ErrEventTooLarge, rd.max)
+			}
+			continue
+		}
+		if buf[i] == '\n' {
+			out = append(out, buf[:i+1]...)
+			_, _ = rd.r.Discard(i + 1)
+			return out, nil
+		}
+		// buf[i] == '\r': a "\n" may follow in bytes not yet read. Wait
+		// for one more byte to tell "\r\n" from a lone "\r", so that an
+		// event's raw bytes are never split. (A stream that ends its lines
+		// with a lone "\r" therefore sees each line one byte late; no
+		// provider sends those.)
+		out = append(out, buf[:i+1]...)
+		_, _ = rd.r.Discard(i + 1)
+		if next, err := rd.r.Peek(1); err == nil && next[0] == '\n' {
+			out = append(out, '\n')
+			_, _ = rd.r.Discard(1)
+		}
+		return out, nil
+	}
+}
+
+// trimEOL drops the line's end-of-line bytes.
+func trimEOL(line []byte) []byte {
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
+	return line
+}
+
+// splitField splits "name: value" into its name and value; one space
+// after the colon is dropped, as the spec says. A comment line (":…")
+// gives an empty name.
+func splitField(line []byte) (field, value []byte) {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 {
+		return line, nil
+	}
+	field, value = line[:i], line[i+1:]
+	if len(value) > 0 && value[0] == ' ' {
+		value = value[1:]
+	}
+	return field, value
+}
