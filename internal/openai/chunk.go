@@ -1,0 +1,108 @@
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Done is the data of the event that ends an OpenAI stream.
+var Done = []byte("[DONE]")
+
+// ChunkKind is what a stream event's data holds, as far as the gateway
+// cares.
+type ChunkKind uint8
+
+const (
+	// Preamble: a chunk with nothing a client shows yet (the first
+	// role-only chunk, an empty delta). Failing over after it is still
+	// invisible.
+	Preamble ChunkKind = iota + 1
+	// Content: text, a tool call, a refusal, a finish reason or usage.
+	// The gateway commits to a target at the first of these.
+	Content
+	// ErrorChunk: a top-level "error" object sent inside the stream.
+	ErrorChunk
+	// DoneChunk: the [DONE] sentinel.
+	DoneChunk
+	// Garbage: not JSON, or not a chunk.
+	Garbage
+)
+
+type chunkProbe struct {
+	Error   json.RawMessage `json:"error"`
+	Choices []struct {
+		Delta struct {
+			Content      *string         `json:"content"`
+			Refusal      *string         `json:"refusal"`
+			ToolCalls    json.RawMessage `json:"tool_calls"`
+			FunctionCall json.RawMessage `json:"function_call"`
+		} `json:"delta"`
+		FinishReason *string `json:"finish_reason"`
+	} `json:"choices"`
+	Usage json.RawMessage `json:"usage"`
+}
+
+// Classify decodes a stream event's data just enough to say what it is.
+// The gateway calls it only until it has committed to a target; after
+// that, events are relayed with the cheap checks of IsErrorOrDone.
+func Classify(data []byte) ChunkKind {
+	data = bytes.TrimSpace(data)
+	if bytes.Equal(data, Done) {
+		return DoneChunk
+	}
+	var p chunkProbe
+	if json.Unmarshal(data, &p) != nil {
+		return Garbage
+	}
+	if isSet(p.Error) {
+		return ErrorChunk
+	}
+	for _, c := range p.Choices {
+		d := c.Delta
+		if d.Content != nil && *d.Content != "" || d.Refusal != nil && *d.Refusal != "" ||
+			isSet(d.ToolCalls) || isSet(d.FunctionCall) || c.FinishReason != nil && *c.FinishReason != "" {
+			return Content
+		}
+	}
+	if len(p.Choices) == 0 && isSet(p.Usage) {
+		return Content
+	}
+	return Preamble
+}
+
+func isSet(raw json.RawMessage) bool {
+	return len(raw) > 0 && string(raw) != "null"
+}
+
+// Relayed is the kind of an event seen after commit, found without
+// decoding ordinary chunks.
+type Relayed uint8
+
+const (
+	// Ordinary: relay it.
+	Ordinary Relayed = iota
+	// End: [DONE]; relay it and finish.
+	End
+	// Failed: the provider reported an error inside the stream.
+	Failed
+)
+
+// IsErrorOrDone looks at an event's data after commit. Chunks from OpenAI
+// and the common compatible servers start with {"id"; only data that does
+// not is decoded, to find a top-level "error".
+func IsErrorOrDone(data []byte) Relayed {
+	data = bytes.TrimSpace(data)
+	if bytes.HasPrefix(data, []byte(`{"id"`)) {
+		return Ordinary
+	}
+	if bytes.Equal(data, Done) {
+		return End
+	}
+	var p struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(data, &p) != nil || isSet(p.Error) {
+		return Failed
+	}
+	return Ordinary
+}

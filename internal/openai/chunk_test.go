@@ -1,0 +1,69 @@
+package openai
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		data string
+		want ChunkKind
+	}{
+		{`{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`, Preamble},
+		{`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":null}]}`, Preamble},
+		{`{"id":"c","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}`, Content},
+		{`{"id":"c","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1"}]}}]}`, Content},
+		{`{"id":"c","choices":[{"index":0,"delta":{"refusal":"no"}}]}`, Content},
+		{`{"id":"c","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`, Content},
+		{`{"id":"c","choices":[],"usage":{"prompt_tokens":1}}`, Content},
+		{`{"error":{"message":"overloaded"}}`, ErrorChunk},
+		{` [DONE] `, DoneChunk},
+		{`{not json`, Garbage},
+	}
+	for _, tt := range tests {
+		if got := Classify([]byte(tt.data)); got != tt.want {
+			t.Errorf("Classify(%s) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
+
+func TestIsErrorOrDone(t *testing.T) {
+	tests := []struct {
+		data string
+		want Relayed
+	}{
+		{`{"id":"c","choices":[{"delta":{"content":"{\"error\":1}"}}]}`, Ordinary},
+		{`{"object":"chat.completion.chunk","id":"c","choices":[]}`, Ordinary},
+		{`[DONE]`, End},
+		{`{"error":{"message":"boom","type":"server_error"}}`, Failed},
+		{`{"choices":[],"error":{"message":"late"}}`, Failed},
+		{`{broken`, Failed},
+	}
+	for _, tt := range tests {
+		if got := IsErrorOrDone([]byte(tt.data)); got != tt.want {
+			t.Errorf("IsErrorOrDone(%s) = %v, want %v", tt.data, got, tt.want)
+		}
+	}
+}
+
+func TestErrorRoundTrip(t *testing.T) {
+	e := Error{Message: "no", Type: TypeInvalidRequest, Param: "model"}
+	got, ok := ParseError(e.JSON())
+	if !ok || got != e {
+		t.Fatalf("round trip = %+v %v", got, ok)
+	}
+	var raw map[string]map[string]any
+	if err := json.Unmarshal(e.JSON(), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if v, present := raw["error"]["code"]; !present || v != nil {
+		t.Fatalf("code should be null, got %v", v)
+	}
+	if _, ok := ParseError([]byte("<html>502 Bad Gateway</html>")); ok {
+		t.Fatal("an HTML page parsed as an error")
+	}
+	if got, _ := ParseError([]byte(`{"error":{"message":"m","code":429}}`)); got.Code != "429" {
+		t.Fatalf("numeric code = %q", got.Code)
+	}
+}

@@ -1,0 +1,159 @@
+// Package openai is the OpenAI Chat Completions dialect: reading a
+// client's request far enough to route it, rewriting its model, telling
+// content chunks from the rest of a stream, and writing errors and
+// gateway-made answers in OpenAI's exact shapes.
+package openai
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// ChatRequest is what the gateway needs to know of a chat completion
+// request. The body itself is forwarded as it is, with only the model
+// replaced.
+type ChatRequest struct {
+	// Model is the route the client asked for.
+	Model string
+	// Stream reports whether the client asked for a stream.
+	Stream bool
+	// IncludeUsage reports stream_options.include_usage.
+	IncludeUsage bool
+
+	modelStart, modelEnd int // the model value's span in the body
+}
+
+// RequestError is a client error: the request is not a valid chat
+// completion request. It becomes a 400 invalid_request_error.
+type RequestError struct {
+	Param   string // the offending field, or "" for the body as a whole
+	Code    string // OpenAI's error code, when there is one
+	Message string
+}
+
+func (e *RequestError) Error() string { return e.Message }
+
+// ParseChat reads the top level of a chat completion request body. It
+// checks what the gateway relies on: a JSON object, a non-empty string
+// model, a non-empty messages array, and a boolean stream. Everything else
+// is left to the provider, which knows its own rules.
+func ParseChat(body []byte) (ChatRequest, *RequestError) {
+	var req ChatRequest
+	if !json.Valid(body) {
+		return req, invalidJSON(body)
+	}
+	var sawMessages bool
+	err := eachMember(body, func(key []byte, start, end int) *RequestError {
+		val := body[start:end]
+		switch string(key) {
+		case "model":
+			if val[0] != '"' {
+				return wrongType("model", "a string", val)
+			}
+			var s string
+			if json.Unmarshal(val, &s) != nil {
+				return wrongType("model", "a string", val)
+			}
+			req.Model, req.modelStart, req.modelEnd = s, start, end
+		case "messages":
+			if val[0] != '[' {
+				return wrongType("messages", "an array", val)
+			}
+			if len(bytes.TrimSpace(val[1:len(val)-1])) == 0 {
+				return &RequestError{Param: "messages", Code: "empty_array", Message: "'messages' must contain at least one message."}
+			}
+			sawMessages = true
+		case "stream":
+			switch string(val) {
+			case "true":
+				req.Stream = true
+			case "false", "null":
+				req.Stream = false
+			default:
+				return wrongType("stream", "a boolean", val)
+			}
+		case "stream_options":
+			if val[0] == '{' {
+				var so struct {
+					IncludeUsage bool `json:"include_usage"`
+				}
+				if json.Unmarshal(val, &so) != nil {
+					return wrongType("stream_options.include_usage", "a boolean", val)
+				}
+				req.IncludeUsage = so.IncludeUsage
+			} else if string(val) != "null" {
+				return wrongType("stream_options", "an object", val)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return req, err
+	}
+	if req.modelEnd == 0 || req.Model == "" {
+		return req, &RequestError{Param: "model", Message: "you must provide a model parameter: the name of a route (GET /v1/models lists them)"}
+	}
+	if !sawMessages {
+		return req, &RequestError{Param: "messages", Message: "Missing required parameter: 'messages'."}
+	}
+	return req, nil
+}
+
+// RewriteModel returns body with its model value replaced by model, a
+// JSON string literal (quotes included). Every other byte is kept.
+func RewriteModel(body []byte, req ChatRequest, model []byte) []byte {
+	out := make([]byte, 0, len(body)-(req.modelEnd-req.modelStart)+len(model))
+	out = append(out, body[:req.modelStart]...)
+	out = append(out, model...)
+	return append(out, body[req.modelEnd:]...)
+}
+
+// Quote returns s as a JSON string literal.
+func Quote(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func invalidJSON(body []byte) *RequestError {
+	var v any
+	err := json.Unmarshal(body, &v)
+	var se *json.SyntaxError
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+		return &RequestError{Message: "We could not parse the JSON body of your request: the body is empty."}
+	case errors.As(err, &se):
+		return &RequestError{Message: fmt.Sprintf("We could not parse the JSON body of your request: %v (at byte %d).", se, se.Offset)}
+	default:
+		return &RequestError{Message: "We could not parse the JSON body of your request."}
+	}
+}
+
+func wrongType(param, want string, val []byte) *RequestError {
+	return &RequestError{
+		Param:   param,
+		Code:    "invalid_type",
+		Message: fmt.Sprintf("Invalid type for '%s': expected %s, but got %s.", param, want, jsonKind(val)),
+	}
+}
+
+func jsonKind(val []byte) string {
+	switch val[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	if _, err := strconv.ParseInt(string(val), 10, 64); err == nil {
+		return "an integer"
+	}
+	return "a number"
+}
