@@ -12,9 +12,6 @@ type Fake struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
-	// waiters are told whenever a timer is added, so that a test can wait
-	// until the code under test is blocked on the clock.
-	waiters []chan struct{}
 }
 
 var _ Clock = (*Fake)(nil)
@@ -47,10 +44,6 @@ func (f *Fake) add(d time.Duration, fn func()) *fakeTimer {
 		t.ch = make(chan time.Time, 1)
 	}
 	f.timers = append(f.timers, t)
-	for _, w := range f.waiters {
-		close(w)
-	}
-	f.waiters = nil
 	return t
 }
 
@@ -86,16 +79,6 @@ func (f *Fake) Pending() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.timers)
-}
-
-// TimerAdded returns a channel that is closed the next time a timer is
-// created, so a test can wait for the code under test to start waiting.
-func (f *Fake) TimerAdded() <-chan struct{} {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ch := make(chan struct{})
-	f.waiters = append(f.waiters, ch)
-	return ch
 }
 
 type fakeTimer struct {

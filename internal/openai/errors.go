@@ -101,3 +101,16 @@ func scalar(raw json.RawMessage) string {
 	}
 	return ""
 }
+
+// StatusOf gives the HTTP status that an error sent inside a stream stands
+// for, from its type and code: a rate limit is a 429, a bad request a 400,
+// anything else a 500.
+func StatusOf(e Error) int {
+	switch {
+	case e.Type == TypeRateLimit || e.Code == "rate_limit_exceeded" || e.Type == "requests" || e.Type == "tokens":
+		return http.StatusTooManyRequests
+	case e.Type == TypeInvalidRequest:
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}

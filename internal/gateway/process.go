@@ -1,0 +1,83 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/metrics"
+	"github.com/backstophq/backstop/internal/route"
+)
+
+// Process is a gateway serving a config on a listener: what `backstop
+// serve` runs, and what `backstop demo` runs in-process.
+type Process struct {
+	Server *Server
+	srv    *http.Server
+	router *route.Router
+	ln     net.Listener
+	errc   chan error
+}
+
+// Start builds the config's router and serves it on cfg.Listen.
+// userAgent is sent to providers.
+func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process, error) {
+	router, err := route.Build(cfg, userAgent)
+	if err != nil {
+		return nil, err
+	}
+	gw := New(router, Options{
+		Metrics:      metrics.New(),
+		Logger:       logger,
+		LogRequests:  cfg.Log.Requests,
+		MaxBodyBytes: int64(cfg.MaxBodyBytes),
+	})
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		router.Close()
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	p := &Process{
+		Server: gw,
+		router: router,
+		ln:     ln,
+		errc:   make(chan error, 1),
+		srv: &http.Server{
+			Handler:           gw,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		},
+	}
+	go func() {
+		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			p.errc <- err
+		}
+	}()
+	return p, nil
+}
+
+// Addr is the address the gateway listens on.
+func (p *Process) Addr() string { return p.ln.Addr().String() }
+
+// Err receives the error that stopped the server, if it stops on its own.
+func (p *Process) Err() <-chan error { return p.errc }
+
+// Shutdown stops accepting, lets requests in flight finish for up to
+// grace, then closes what is left.
+func (p *Process) Shutdown(grace time.Duration) error {
+	p.Server.Drain()
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := p.srv.Shutdown(ctx)
+	if err != nil {
+		_ = p.srv.Close()
+	}
+	p.router.Close()
+	return err
+}

@@ -1,0 +1,50 @@
+// Package provider holds the adapters that send one attempt to one
+// upstream. An adapter is small: it knows its endpoint, credentials and
+// dialect, and turns transport and status failures into typed
+// *failure.Error values. Choosing targets, retrying and streaming to the
+// client are the gateway's business.
+package provider
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Provider is one upstream connection.
+type Provider interface {
+	// Name is the provider's name in the config.
+	Name() string
+	// Dialect is the wire format it speaks, e.g. "openai".
+	Dialect() string
+	// Chat sends a chat request body (already in the provider's dialect,
+	// with the target's model in it) and returns the response once its
+	// headers have arrived with a 2xx status. The caller must close the
+	// body. Any other outcome is a *failure.Error: Kind Status with the
+	// provider's parsed error for a non-2xx answer, Kind Connect for a
+	// transport failure. Header holds headers to propagate; the adapter
+	// adds its own credentials and extra headers, which win over them.
+	Chat(ctx context.Context, body []byte, header http.Header) (*http.Response, error)
+	// Close releases idle connections.
+	Close()
+}
+
+type connectTimeoutKey struct{}
+
+// WithConnectTimeout returns a context that tells the adapter's dialer to
+// give up connecting after d, instead of the provider's default. It lets a
+// route set its own connect timeout while connections stay pooled per
+// provider.
+func WithConnectTimeout(ctx context.Context, d time.Duration) context.Context {
+	if d <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, connectTimeoutKey{}, d)
+}
+
+func connectTimeout(ctx context.Context, fallback time.Duration) time.Duration {
+	if d, ok := ctx.Value(connectTimeoutKey{}).(time.Duration); ok {
+		return d
+	}
+	return fallback
+}

@@ -1,0 +1,128 @@
+package route
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/openai"
+	"github.com/backstophq/backstop/internal/provider"
+	"github.com/backstophq/backstop/internal/retry"
+)
+
+// Router is every route of one config, with the targets and providers they
+// use. It is built once per config and never changed; a new config builds
+// a new Router.
+type Router struct {
+	routes    map[string]*Route
+	names     []string // sorted route names, for GET /v1/models
+	targets   map[string]*Target
+	providers map[string]provider.Provider
+}
+
+// Build compiles a validated config. userAgent is what providers send as
+// User-Agent.
+func Build(cfg *config.Config, userAgent string) (*Router, error) {
+	rt := &Router{
+		routes:    make(map[string]*Route, len(cfg.Routes)),
+		targets:   make(map[string]*Target, len(cfg.Targets)),
+		providers: make(map[string]provider.Provider, len(cfg.Providers)),
+	}
+	for name, pc := range cfg.Providers {
+		p, err := newProvider(name, pc, userAgent)
+		if err != nil {
+			rt.Close()
+			return nil, err
+		}
+		rt.providers[name] = p
+	}
+	for name, tc := range cfg.Targets {
+		p, ok := rt.providers[tc.Provider]
+		if !ok {
+			rt.Close()
+			return nil, fmt.Errorf("targets.%s.provider: unknown provider %q", name, tc.Provider)
+		}
+		rt.targets[name] = &Target{
+			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model),
+			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
+		}
+	}
+	for name, rc := range cfg.Routes {
+		r, err := rt.buildRoute(name, rc, cfg.Headers)
+		if err != nil {
+			rt.Close()
+			return nil, err
+		}
+		rt.routes[name] = r
+		rt.names = append(rt.names, name)
+	}
+	sort.Strings(rt.names)
+	return rt, nil
+}
+
+func newProvider(name string, pc *config.Provider, userAgent string) (provider.Provider, error) {
+	switch pc.Type {
+	case "openai":
+		return provider.NewOpenAI(name, pc, userAgent)
+	}
+	return nil, fmt.Errorf("providers.%s.type: %q is not supported", name, pc.Type)
+}
+
+func (rt *Router) buildRoute(name string, rc *config.Route, global []string) (*Route, error) {
+	strategy, err := NewStrategy(rc.Strategy)
+	if err != nil {
+		return nil, fmt.Errorf("routes.%s.strategy: %w", name, err)
+	}
+	policy, err := retry.Compile(rc.Retry)
+	if err != nil {
+		return nil, fmt.Errorf("routes.%s.%w", name, err)
+	}
+	r := &Route{
+		Name:                name,
+		Strategy:            strategy,
+		Retry:               policy,
+		Timeouts:            timeouts(rc.Timeouts),
+		Headers:             headerList(BuiltinHeaders, global, rc.Headers),
+		Exhausted:           rc.OnExhausted.Message,
+		ExhaustedRetryAfter: rc.OnExhausted.RetryAfter.D(),
+	}
+	if len(rc.Targets)+len(rc.Fallbacks) > MaxChain {
+		return nil, fmt.Errorf("routes.%s: %d targets and fallbacks; at most %d", name, len(rc.Targets)+len(rc.Fallbacks), MaxChain)
+	}
+	for i, m := range rc.Targets {
+		t, ok := rt.targets[m.Target]
+		if !ok {
+			return nil, fmt.Errorf("routes.%s.targets[%d]: unknown target %q", name, i, m.Target)
+		}
+		r.Members = append(r.Members, Member{Target: t, Weight: m.Weight})
+	}
+	for i, f := range rc.Fallbacks {
+		t, ok := rt.targets[f]
+		if !ok {
+			return nil, fmt.Errorf("routes.%s.fallbacks[%d]: unknown target %q", name, i, f)
+		}
+		r.Fallbacks = append(r.Fallbacks, t)
+	}
+	if len(r.Chain(nil)) == 0 {
+		return nil, errors.New("routes." + name + ": no target has a weight above 0 and there are no fallbacks")
+	}
+	return r, nil
+}
+
+// Route returns the route a client named, or nil.
+func (rt *Router) Route(name string) *Route { return rt.routes[name] }
+
+// Names returns the route names, sorted.
+func (rt *Router) Names() []string { return rt.names }
+
+// Targets returns every target by name.
+func (rt *Router) Targets() map[string]*Target { return rt.targets }
+
+// Close releases the providers' idle connections. In-flight requests keep
+// the connections they hold.
+func (rt *Router) Close() {
+	for _, p := range rt.providers {
+		p.Close()
+	}
+}
