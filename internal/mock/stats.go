@@ -59,7 +59,7 @@ type recorder struct {
 	byPath   map[string]int64
 	ring     []*entry // up to limit entries; oldest at next once full
 	next     int
-	gen      uint64 // bumped by reset: answers to older requests are not counted
+	gen      uint64        // bumped by reset: answers to older requests are not counted
 	changed  chan struct{} // closed and replaced whenever counts change
 }
 
