@@ -174,7 +174,7 @@ func (c *call) remaining() time.Duration {
 	if !ok {
 		return time.Duration(1<<63 - 1)
 	}
-	return dl.Sub(time.Now())
+	return time.Until(dl)
 }
 
 // wait sleeps d before a retry on the same target. It reports false if

@@ -72,20 +72,20 @@ func (rd *Reader) Next() (Event, error) {
 	rd.name = rd.name[:0]
 	hasData, hasName := false, false
 	for {
-		line, err := rd.readLine()
-		if err != nil {
-			if err == io.EOF && len(rd.raw) > 0 {
+		start := len(rd.raw)
+		if err := rd.readLine(); err != nil {
+			if err == io.EOF && start > 0 {
 				return Event{}, io.ErrUnexpectedEOF
 			}
 			return Event{}, err
 		}
-		content := trimEOL(line)
+		content := trimEOL(rd.raw[start:])
 		if len(content) == 0 {
-			if len(rd.raw) == 0 {
+			if start == 0 {
 				// A stray blank line between events: nothing to dispatch.
+				rd.raw = rd.raw[:0]
 				continue
 			}
-			rd.raw = append(rd.raw, line...)
 			ev := Event{Raw: rd.raw, HasData: hasData}
 			if hasData {
 				ev.Data = rd.data
@@ -94,10 +94,6 @@ func (rd *Reader) Next() (Event, error) {
 				ev.Name = rd.name
 			}
 			return ev, nil
-		}
-		rd.raw = append(rd.raw, line...)
-		if len(rd.raw) > rd.max {
-			return Event{}, fmt.Errorf("%w: over %d bytes", ErrEventTooLarge, rd.max)
 		}
 		field, value := splitField(content)
 		switch string(field) {
@@ -114,47 +110,48 @@ func (rd *Reader) Next() (Event, error) {
 	}
 }
 
-// readLine returns the next line including its end-of-line bytes. A line
-// may end in "\n", "\r\n" or a lone "\r".
-func (rd *Reader) readLine() ([]byte, error) {
-	var out []byte
+// readLine appends the next line, with its end-of-line bytes, to rd.raw.
+// A line may end in "\n", "\r\n" or a lone "\r". A line cut by the end of
+// the stream gives io.ErrUnexpectedEOF.
+func (rd *Reader) readLine() error {
+	start := len(rd.raw)
 	for {
-		buf, err := rd.r.Peek(rd.r.Buffered())
+		if len(rd.raw) > rd.max {
+			return fmt.Errorf("%w: over %d bytes", ErrEventTooLarge, rd.max)
+		}
+		buf, _ := rd.r.Peek(rd.r.Buffered())
 		if len(buf) == 0 {
-			if _, err = rd.r.Peek(1); err != nil {
-				if len(out) > 0 && err == io.EOF {
-					return out, io.ErrUnexpectedEOF
+			if _, err := rd.r.Peek(1); err != nil {
+				if len(rd.raw) > start && err == io.EOF {
+					return io.ErrUnexpectedEOF
 				}
-				return nil, err
+				return err
 			}
 			continue
 		}
 		i := bytes.IndexAny(buf, "\r\n")
 		if i < 0 {
-			out = append(out, buf...)
+			rd.raw = append(rd.raw, buf...)
 			_, _ = rd.r.Discard(len(buf))
-			if len(out) > rd.max {
-				return nil, fmt.Errorf("%w: line over %d bytes", ErrEventTooLarge, rd.max)
-			}
 			continue
 		}
-		if buf[i] == '\n' {
-			out = append(out, buf[:i+1]...)
-			_, _ = rd.r.Discard(i + 1)
-			return out, nil
-		}
-		// buf[i] == '\r': a "\n" may follow in bytes not yet read. Wait
-		// for one more byte to tell "\r\n" from a lone "\r", so that an
-		// event's raw bytes are never split. (A stream that ends its lines
-		// with a lone "\r" therefore sees each line one byte late; no
-		// provider sends those.)
-		out = append(out, buf[:i+1]...)
+		rd.raw = append(rd.raw, buf[:i+1]...)
 		_, _ = rd.r.Discard(i + 1)
-		if next, err := rd.r.Peek(1); err == nil && next[0] == '\n' {
-			out = append(out, '\n')
-			_, _ = rd.r.Discard(1)
+		if buf[i] == '\r' {
+			// A "\n" may follow in bytes not yet read. Wait for one more
+			// byte to tell "\r\n" from a lone "\r", so that an event's raw
+			// bytes are never split. (A stream that ends its lines with a
+			// lone "\r" therefore sees each line one byte late; no
+			// provider sends those.)
+			if next, err := rd.r.Peek(1); err == nil && next[0] == '\n' {
+				rd.raw = append(rd.raw, '\n')
+				_, _ = rd.r.Discard(1)
+			}
 		}
-		return out, nil
+		if len(rd.raw) > rd.max {
+			return fmt.Errorf("%w: over %d bytes", ErrEventTooLarge, rd.max)
+		}
+		return nil
 	}
 }
 
