@@ -1,0 +1,216 @@
+// Package config defines Backstop's YAML configuration, loads it with
+// ${ENV} expansion, fills defaults and validates it with errors that name
+// the key path and the line.
+//
+// The types here are the contract between the config file and the rest of
+// the gateway. Every field says its default; Load fills defaults before the
+// file is decoded, so an explicit zero in the file survives.
+package config
+
+import "time"
+
+// Config is a whole Backstop configuration file.
+type Config struct {
+	// Listen is the address the gateway serves on. Default ":8080".
+	Listen string `yaml:"listen"`
+
+	// MaxBodyBytes caps the size of a client request body; a larger body
+	// is refused with 413 in the client's dialect. Default 8 MiB.
+	MaxBodyBytes ByteSize `yaml:"max_body_bytes"`
+
+	// Headers lists extra request header names that are copied from the
+	// client's request to every attempt, on every route, in addition to the
+	// built-in set (x-request-id, traceparent, tracestate, x-user-id,
+	// x-session-id). Default empty.
+	Headers []string `yaml:"headers"`
+
+	// Log configures the structured request log.
+	Log Log `yaml:"log"`
+
+	// Providers are the upstream connections, by name. At least one.
+	Providers map[string]*Provider `yaml:"providers"`
+
+	// Targets are models on providers, by name. At least one.
+	Targets map[string]*Target `yaml:"targets"`
+
+	// Routes are what clients ask for by name in the "model" field. At
+	// least one.
+	Routes map[string]*Route `yaml:"routes"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is one of debug, info, warn, error. Default "info".
+	Level string `yaml:"level"`
+	// Requests logs one JSON line per client request with its attempt
+	// chain. Default true.
+	Requests bool `yaml:"requests"`
+}
+
+// Provider is one upstream connection.
+type Provider struct {
+	// Type is the provider's dialect. Only "openai" (any OpenAI-compatible
+	// server) is supported so far. Required.
+	Type string `yaml:"type"`
+
+	// BaseURL is the API root, ending before /chat/completions, e.g.
+	// "https://api.openai.com/v1". Default "https://api.openai.com/v1" for
+	// type openai.
+	BaseURL string `yaml:"base_url"`
+
+	// APIKey is a single key, usually "${OPENAI_API_KEY}". Optional (local
+	// servers need none).
+	APIKey Secret `yaml:"api_key"`
+
+	// APIKeys is a pool of keys used in turn; exclusive with APIKey.
+	APIKeys []Secret `yaml:"api_keys"`
+
+	// Headers are extra headers sent on every request to this provider
+	// (e.g. OpenAI-Organization). Values may use ${ENV}. Default none.
+	Headers map[string]Secret `yaml:"headers"`
+
+	// ConnectTimeout bounds the TCP and TLS handshake to this provider
+	// when the route sets no connect timeout of its own. Default 2s.
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+
+	// MaxIdleConns is the number of idle keep-alive connections kept to
+	// this provider. Default 256.
+	MaxIdleConns int `yaml:"max_idle_conns"`
+
+	// RPM and TPM are the provider's request and token limits per minute.
+	// Recorded for later use by rate-limit buffering; 0 means unknown.
+	// Default 0.
+	RPM int `yaml:"rpm"`
+	TPM int `yaml:"tpm"`
+}
+
+// Target is a model on a provider.
+type Target struct {
+	// Provider names an entry of providers. Required.
+	Provider string `yaml:"provider"`
+	// Model is the model name sent upstream. Required.
+	Model string `yaml:"model"`
+	// Price is per million tokens, in USD. Default 0 (unknown).
+	Price Price `yaml:"price"`
+	// Tier is a free label such as "frontier", "fast" or "basic". Default "".
+	Tier string `yaml:"tier"`
+	// FirstToken, when set, replaces the route's timeouts.first_token for
+	// attempts on this target. Default 0 (use the route's).
+	FirstToken Duration `yaml:"first_token"`
+}
+
+// Price is a target's price per million tokens, in USD.
+type Price struct {
+	Input  float64 `yaml:"input"`
+	Output float64 `yaml:"output"`
+}
+
+// Route turns a model name into attempts on targets.
+type Route struct {
+	// Strategy picks the order of the route's targets: "ordered" (as
+	// listed) or "weighted" (the first by weight, the rest by weight
+	// among those left). Default "ordered".
+	Strategy string `yaml:"strategy"`
+
+	// Targets are the route's primary targets. A list entry is either a
+	// target name or {target: NAME, weight: N}. At least one.
+	Targets []RouteTarget `yaml:"targets"`
+
+	// Fallbacks are tried in order after the primary targets. Default none.
+	Fallbacks []string `yaml:"fallbacks"`
+
+	// Retry says which failures are retried and how.
+	Retry Retry `yaml:"retry"`
+
+	// Timeouts bound each attempt and the whole request.
+	Timeouts Timeouts `yaml:"timeouts"`
+
+	// Headers lists extra request header names copied to every attempt of
+	// this route, on top of the top-level list. Default none.
+	Headers []string `yaml:"headers"`
+
+	// OnExhausted says what the client gets when every attempt failed.
+	OnExhausted OnExhausted `yaml:"on_exhausted"`
+}
+
+// RouteTarget is a weighted reference to a target.
+type RouteTarget struct {
+	// Target names an entry of targets. Required.
+	Target string `yaml:"target"`
+	// Weight is the target's share under the weighted strategy. Default 1.
+	// Must be >= 0; the weights of a route must not sum to 0.
+	Weight int `yaml:"weight"`
+}
+
+// Retry is a route's retry policy.
+type Retry struct {
+	// Attempts is how many times one target may be tried for one request
+	// before the route moves on. Failures that mean "go elsewhere now"
+	// (connect errors, 5xx, timeouts, cut streams) move on at once when
+	// another target is left; failures that mean "slow down" (429, 408)
+	// wait and retry the same target while attempts remain and the wait
+	// fits max_wait. Default 2.
+	Attempts int `yaml:"attempts"`
+
+	// On lists the retryable failures: "connect", "timeout", "stream_cut",
+	// "malformed", and HTTP status codes (408, 429, 500…599). A failure
+	// not listed is returned to the client at once. Default [connect,
+	// timeout, stream_cut, malformed, 408, 429, 500, 502, 503, 504, 529].
+	On []string `yaml:"on"`
+
+	// Backoff is the wait before a retry on the same target.
+	Backoff Backoff `yaml:"backoff"`
+
+	// MaxWait is the longest the gateway waits before retrying the same
+	// target (a Retry-After or a backoff). A longer wait moves to the next
+	// target instead. Default 2s.
+	MaxWait Duration `yaml:"max_wait"`
+}
+
+// Backoff is an exponential backoff with full jitter: retry n waits a
+// uniform random time in [0, min(max, base·2^n)).
+type Backoff struct {
+	// Base is the first backoff step. Default 200ms.
+	Base Duration `yaml:"base"`
+	// Max caps a backoff step. Default 5s.
+	Max Duration `yaml:"max"`
+}
+
+// Timeouts bound attempts and requests.
+type Timeouts struct {
+	// Connect bounds the TCP and TLS handshake of an attempt. Default 0:
+	// use the provider's connect_timeout.
+	Connect Duration `yaml:"connect"`
+	// FirstToken bounds a streamed attempt from sending it to its first
+	// content chunk (text, a tool call or a finish reason; the role-only
+	// preamble does not count). Default 10s.
+	FirstToken Duration `yaml:"first_token"`
+	// Response bounds a non-streamed attempt from sending it to its
+	// response headers, which providers send once the whole answer is
+	// generated; keep it above the longest answer you expect. Default 60s.
+	Response Duration `yaml:"response"`
+	// Idle bounds the time between two streamed chunks, and between
+	// response headers and the end of a non-streamed body. Default 30s.
+	Idle Duration `yaml:"idle"`
+	// Total bounds the whole request, all attempts and waits together.
+	// Default 120s.
+	Total Duration `yaml:"total"`
+}
+
+// OnExhausted is what the client gets when every attempt failed.
+type OnExhausted struct {
+	// Message, when set, is returned as a normal assistant answer (stream
+	// or not) instead of an error. Default "" (return an error).
+	Message string `yaml:"message"`
+	// RetryAfter is the Retry-After the error form advertises. Default 5s.
+	RetryAfter Duration `yaml:"retry_after"`
+}
+
+// FirstTokenFor returns the first-token timeout of an attempt on target t
+// under route r: the target's own when set, else the route's.
+func (r *Route) FirstTokenFor(t *Target) time.Duration {
+	if t != nil && t.FirstToken > 0 {
+		return time.Duration(t.FirstToken)
+	}
+	return time.Duration(r.Timeouts.FirstToken)
+}
