@@ -122,8 +122,8 @@ func (p *Provider) serve(ln net.Listener) *serverGen {
 // stop closes the listener and every connection and ends the period's
 // requests; it returns once Serve has returned.
 func (g *serverGen) stop() {
+	_ = g.srv.Close() // first, so that no handler woken below can answer
 	g.cancel()
-	_ = g.srv.Close()
 	<-g.done
 }
 
@@ -252,6 +252,8 @@ type exchange struct {
 	body  []byte
 	fault *Fault // nil when no fault applies
 	n     uint64 // the provider's request sequence number, from 1
+
+	hijacked bool // the connection is no longer net/http's
 }
 
 // ServeHTTP answers one request: record it, apply the fault that applies,
@@ -279,12 +281,23 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw.Header().Set("X-Request-Id", fmt.Sprintf("req_%016x%08x", hashString(p.name), x.n))
 	if x.fault = p.decide(); x.fault != nil {
 		p.stats.faulted(rec)
-		if x.earlyFault() {
-			return
-		}
 	}
-	if aerr := p.authorize(r); aerr != nil {
-		writeError(sw, aerr)
+	x.answer()
+	// A wait or hang that ended because the request's context did (the
+	// client left, the provider went down or closed) must not end in a
+	// clean response: returning would send an empty 200, or end a stream
+	// cleanly without [DONE].
+	if r.Context().Err() != nil && !x.hijacked {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func (x *exchange) answer() {
+	if x.fault != nil && x.earlyFault() {
+		return
+	}
+	if aerr := x.p.authorize(x.r); aerr != nil {
+		writeError(x.w, aerr)
 		return
 	}
 	x.route()
@@ -329,6 +342,7 @@ func (x *exchange) reset() {
 	if err != nil {
 		panic(http.ErrAbortHandler) // closes the connection, the next best thing
 	}
+	x.hijacked = true
 	if tc, ok := conn.(*net.TCPConn); ok {
 		_ = tc.SetLinger(0) // Close sends RST instead of FIN
 	}
