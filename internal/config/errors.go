@@ -143,12 +143,3 @@ func escaped(s string, i int) bool {
 	}
 	return n%2 == 1
 }
-
-// within reports whether path is at or below prefix.
-func within(path, prefix string) bool {
-	if !strings.HasPrefix(path, prefix) {
-		return false
-	}
-	rest := path[len(prefix):]
-	return rest == "" || rest[0] == '.' || rest[0] == '['
-}

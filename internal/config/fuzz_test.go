@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,7 +10,8 @@ import (
 
 // FuzzParse checks that Parse never panics, and that its result is
 // consistent: a nil error comes with a Config that passes Validate again,
-// and an error is a non-empty Errors in line order, with no Config.
+// an error is a non-empty Errors in line order, with no Config, and the
+// same input gives the same errors every time (map order must not leak).
 func FuzzParse(f *testing.F) {
 	f.Add(Default())
 	f.Add(minimal)
@@ -42,6 +44,9 @@ func FuzzParse(f *testing.F) {
 	lookup := env(map[string]string{"KEY": "sk-1", "EMPTY": "", "NUM": "7"})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse(data, lookup)
+		if _, again := Parse(data, lookup); fmt.Sprint(again) != fmt.Sprint(err) {
+			t.Fatalf("Parse is not deterministic:\n%v\nthen:\n%v", err, again)
+		}
 		if err == nil {
 			if cfg == nil {
 				t.Fatal("nil Config and nil error")
