@@ -7,8 +7,6 @@
 // file is decoded, so an explicit zero in the file survives.
 package config
 
-import "time"
-
 // Config is a whole Backstop configuration file.
 type Config struct {
 	// Listen is the address the gateway serves on. Default ":8080".
@@ -204,13 +202,4 @@ type OnExhausted struct {
 	Message string `yaml:"message"`
 	// RetryAfter is the Retry-After the error form advertises. Default 5s.
 	RetryAfter Duration `yaml:"retry_after"`
-}
-
-// FirstTokenFor returns the first-token timeout of an attempt on target t
-// under route r: the target's own when set, else the route's.
-func (r *Route) FirstTokenFor(t *Target) time.Duration {
-	if t != nil && t.FirstToken > 0 {
-		return time.Duration(t.FirstToken)
-	}
-	return time.Duration(r.Timeouts.FirstToken)
 }

@@ -24,6 +24,7 @@ const (
 	defaultBackoffMax     = 5 * time.Second
 	defaultMaxWait        = 2 * time.Second
 	defaultFirstToken     = 10 * time.Second
+	defaultResponse       = 60 * time.Second
 	defaultIdle           = 30 * time.Second
 	defaultTotal          = 120 * time.Second
 	defaultRetryAfter     = 5 * time.Second
@@ -87,6 +88,7 @@ func (r *Route) setDefaults() {
 	}
 	r.Timeouts = Timeouts{
 		FirstToken: Duration(defaultFirstToken),
+		Response:   Duration(defaultResponse),
 		Idle:       Duration(defaultIdle),
 		Total:      Duration(defaultTotal),
 	}

@@ -52,6 +52,7 @@ func TestDefaults(t *testing.T) {
 			},
 			Timeouts: Timeouts{
 				FirstToken: Duration(10 * time.Second),
+				Response:   Duration(60 * time.Second),
 				Idle:       Duration(30 * time.Second),
 				Total:      Duration(120 * time.Second),
 			},
@@ -114,6 +115,7 @@ func TestExplicitZerosSurvive(t *testing.T) {
 		{"timeouts.idle", r.Timeouts.Idle, Duration(0)},
 		{"timeouts.total", r.Timeouts.Total, Duration(0)},
 		{"timeouts.first_token", r.Timeouts.FirstToken, Duration(10 * time.Second)},
+		{"timeouts.response", r.Timeouts.Response, Duration(60 * time.Second)},
 		{"on_exhausted.retry_after", r.OnExhausted.RetryAfter, Duration(0)},
 	}
 	for _, c := range checks {

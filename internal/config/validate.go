@@ -242,6 +242,7 @@ func validRetryCondition(cond string) bool {
 func (v *validator) timeouts(path string, t *Timeouts) {
 	v.nonNegative(path+".connect", t.Connect)
 	v.nonNegative(path+".first_token", t.FirstToken)
+	v.nonNegative(path+".response", t.Response)
 	v.nonNegative(path+".idle", t.Idle)
 	v.nonNegative(path+".total", t.Total)
 	if t.Total > 0 && t.FirstToken > 0 && t.Total < t.FirstToken {
