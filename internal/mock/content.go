@@ -317,6 +317,9 @@ func clamp(s map[string]any, v float64) float64 {
 
 // resolveRef follows a local reference such as "#/$defs/Point".
 func resolveRef(root map[string]any, ref string) map[string]any {
+	if ref == "#" {
+		return root
+	}
 	path, ok := strings.CutPrefix(ref, "#/")
 	if !ok {
 		return nil
