@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // defaultDimensions is the length of an embedding when the request does not
@@ -70,7 +71,7 @@ func parseEmbeddingInput(raw json.RawMessage) ([]string, int, *apiError) {
 		if s == "" {
 			return nil, 0, bad
 		}
-		return []string{s}, max(1, len(s)/4), nil
+		return []string{s}, max(1, utf8.RuneCountInString(s)/4), nil
 	}
 	var list []json.RawMessage
 	if kindOf(raw) != kindArray || json.Unmarshal(raw, &list) != nil || len(list) == 0 {
@@ -86,7 +87,7 @@ func parseEmbeddingInput(raw json.RawMessage) ([]string, int, *apiError) {
 		switch {
 		case kindOf(item) == kindString && json.Unmarshal(item, &s) == nil && s != "":
 			out = append(out, s)
-			tokens += max(1, len(s)/4)
+			tokens += max(1, utf8.RuneCountInString(s)/4)
 		case kindOf(item) == kindArray && json.Unmarshal(item, &ints) == nil && len(ints) > 0:
 			out = append(out, tokenText(ints))
 			tokens += len(ints)

@@ -265,6 +265,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer p.handlers.Done()
 
+	n := p.seq.Add(1)
+	w.Header().Set("X-Request-Id", fmt.Sprintf("req_%016x%08x", hashString(p.name), n))
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, p.sim.opts.MaxBodyBytes))
 	sw := &statusWriter{ResponseWriter: w}
 	rec := p.stats.begin(r, body, p.sim.opts.Clock.Now())
@@ -277,8 +279,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // otherwise the client went away while sending
 	}
 
-	x := &exchange{p: p, w: sw, rc: http.NewResponseController(sw), r: r, body: body, n: p.seq.Add(1)}
-	sw.Header().Set("X-Request-Id", fmt.Sprintf("req_%016x%08x", hashString(p.name), x.n))
+	x := &exchange{p: p, w: sw, rc: http.NewResponseController(sw), r: r, body: body, n: n}
 	if x.fault = p.decide(); x.fault != nil {
 		p.stats.faulted(rec)
 	}
