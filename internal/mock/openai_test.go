@@ -19,8 +19,14 @@ func TestSDKCompletion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(cc.ID, "chatcmpl-") || cc.Object != "chat.completion" || cc.Model != "gpt-4o-mini" || cc.SystemFingerprint == "" {
-		t.Errorf("envelope: id %q object %q model %q fingerprint %q", cc.ID, cc.Object, cc.Model, cc.SystemFingerprint)
+	// system_fingerprint is deprecated in the SDK's types but still sent
+	// by OpenAI, so read it from the raw JSON.
+	var raw struct {
+		SystemFingerprint string `json:"system_fingerprint"`
+	}
+	_ = json.Unmarshal([]byte(cc.RawJSON()), &raw)
+	if !strings.HasPrefix(cc.ID, "chatcmpl-") || cc.Object != "chat.completion" || cc.Model != "gpt-4o-mini" || !strings.HasPrefix(raw.SystemFingerprint, "fp_") {
+		t.Errorf("envelope: id %q object %q model %q fingerprint %q", cc.ID, cc.Object, cc.Model, raw.SystemFingerprint)
 	}
 	if len(cc.Choices) != 1 {
 		t.Fatalf("%d choices", len(cc.Choices))
