@@ -193,9 +193,10 @@ func (p *Provider) WaitRequests(ctx context.Context, n int64) error {
 	return p.stats.wait(ctx, func() bool { return p.stats.requests >= n })
 }
 
-// WaitIdle returns once no request is in flight (every handler has
-// returned), or with ctx's error. A test uses it to see that a hang ended
-// when its client went away.
+// WaitIdle returns once no request is in flight (every request has been
+// answered, aborted or given up; net/http may still be closing the
+// connection), or with ctx's error. A test uses it to see that a hang ended
+// when its client went away, and before asserting on Stats.ByStatus.
 func (p *Provider) WaitIdle(ctx context.Context) error {
 	return p.stats.wait(ctx, func() bool { return p.stats.inFlight == 0 })
 }
