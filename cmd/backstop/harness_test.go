@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
+
+	"github.com/backstophq/backstop/internal/mock"
+)
+
+// TestMain lets the test binary stand in for the backstop binary: run with
+// BACKSTOP_AS_MAIN=1 it is `backstop` itself, so the end-to-end tests run
+// a real `backstop serve` process (built with -race like the tests) without
+// a separate build step.
+func TestMain(m *testing.M) {
+	if os.Getenv("BACKSTOP_AS_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// e2e is one end-to-end setup: simulated providers a, b and c, and a
+// `backstop serve` process in front of them.
+type e2e struct {
+	t       *testing.T
+	sim     *mock.Simulator
+	a, b, c *mock.Provider
+	base    string // http://addr of the gateway
+	client  openai.Client
+	cmd     *exec.Cmd
+	stderr  *lockedBuffer
+}
+
+// testConfig is the gateway config of the end-to-end tests. Timeouts are
+// short so that hangs fail over quickly; %s are the providers' URLs.
+const testConfig = `
+listen: 127.0.0.1:0
+max_body_bytes: 64KiB
+headers: [x-tenant]
+log: {level: info, requests: true}
+providers:
+  a: {type: openai, base_url: %s, api_key: test-key-a}
+  b: {type: openai, base_url: %s, api_keys: [test-key-b1, test-key-b2]}
+  c: {type: openai, base_url: %s}
+targets:
+  ta: {provider: a, model: model-a}
+  tb: {provider: b, model: model-b}
+  tc: {provider: c, model: model-c}
+routes:
+  main:
+    targets: [ta, tb]
+    fallbacks: [tc]
+    retry: {attempts: 2, backoff: {base: 10ms, max: 50ms}, max_wait: 1s}
+    timeouts: {first_token: 400ms, response: 1s, idle: 500ms, total: 10s}
+  polite:
+    targets: [ta]
+    retry: {attempts: 1}
+    timeouts: {first_token: 400ms, response: 1s, total: 5s}
+    on_exhausted: {message: "The assistant is busy right now. Please try again in a minute."}
+  strict:
+    targets: [ta, tb]
+    retry: {attempts: 1}
+    timeouts: {first_token: 400ms, response: 1s, total: 5s}
+    on_exhausted: {retry_after: 7s}
+  only-429:
+    targets: [ta, tb]
+    retry: {on: [429]}
+    timeouts: {first_token: 4s, response: 4s, total: 5s}
+`
+
+func newE2E(t *testing.T) *e2e {
+	t.Helper()
+	sim := mock.New(mock.Options{Seed: 7})
+	t.Cleanup(func() { _ = sim.Close() })
+	e := &e2e{t: t, sim: sim}
+	for _, slot := range []struct {
+		p    **mock.Provider
+		name string
+	}{{&e.a, "a"}, {&e.b, "b"}, {&e.c, "c"}} {
+		p, err := sim.Start(slot.name, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*slot.p = p
+	}
+	path := filepath.Join(t.TempDir(), "backstop.yaml")
+	cfg := fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL())
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.start(path)
+	e.client = openai.NewClient(option.WithBaseURL(e.base+"/v1"), option.WithAPIKey("client-key"), option.WithMaxRetries(0))
+	return e
+}
+
+// start runs `backstop serve --config path` and waits for its address.
+func (e *e2e) start(path string) {
+	t := e.t
+	cmd := exec.Command(os.Args[0], "serve", "--config", path)
+	cmd.Env = append(os.Environ(), "BACKSTOP_AS_MAIN=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.stderr = &lockedBuffer{}
+	cmd.Stderr = e.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.cmd = cmd
+	t.Cleanup(e.stop)
+	addr := make(chan string, 1)
+	go func() {
+		// An empty address means the process ended before listening.
+		defer close(addr)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "backstop listening on "); ok {
+				addr <- rest
+			}
+		}
+	}()
+	select {
+	case a := <-addr:
+		if a == "" {
+			t.Fatalf("backstop exited before listening; stderr:\n%s", e.stderr.String())
+		}
+		e.base = a
+	case <-time.After(30 * time.Second):
+		t.Fatalf("backstop did not start; stderr:\n%s", e.stderr.String())
+	}
+}
+
+// stop sends SIGTERM, waits for a clean exit, and fails the test if the
+// race detector spoke.
+func (e *e2e) stop() {
+	if e.cmd == nil {
+		return
+	}
+	_ = e.cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- e.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			e.t.Errorf("backstop exited with %v; stderr:\n%s", err, e.stderr.String())
+		}
+	case <-time.After(40 * time.Second):
+		_ = e.cmd.Process.Kill()
+		e.t.Errorf("backstop did not exit after SIGINT")
+	}
+	if strings.Contains(e.stderr.String(), "DATA RACE") {
+		e.t.Errorf("race detected in backstop:\n%s", e.stderr.String())
+	}
+	e.cmd = nil
+}
+
+func (e *e2e) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	e.t.Cleanup(cancel)
+	return ctx
+}
+
+func (e *e2e) fault(p *mock.Provider, f mock.Fault) {
+	e.t.Helper()
+	if err := p.SetFault(f); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func chatParams(route, prompt string) openai.ChatCompletionNewParams {
+	return openai.ChatCompletionNewParams{
+		Model:    route,
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage(prompt)},
+	}
+}
+
+// post sends a raw request to the gateway, for what the SDK would refuse
+// to send.
+func (e *e2e) post(path, contentType, body string, header http.Header) (*http.Response, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequestWithContext(e.ctx(), http.MethodPost, e.base+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp, b
+}
+
+// metric returns the value of one sample of the gateway's /metrics, or 0.
+func (e *e2e) metric(name string, labels ...string) float64 {
+	e.t.Helper()
+	resp, err := http.Get(e.base + "/metrics")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var total float64
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		match := true
+		for _, l := range labels {
+			if !strings.Contains(line, l) {
+				match = false
+			}
+		}
+		if match {
+			var v float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
+			total += v
+		}
+	}
+	return total
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitFor polls cond until it holds, for what the gateway records just
+// after it answers (metrics of a request whose client left).
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/gateway"
+)
+
+// shutdownGrace is how long in-flight requests and streams may run after
+// SIGTERM before the gateway closes them.
+const shutdownGrace = 30 * time.Second
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "config file (default: the embedded config, whose providers are the simulated ones of 'backstop mock')")
+	listen := fs.String("listen", "", "listen address; overrides the config's listen")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	logger := newLogger(stderr, cfg.Log.Level)
+	gw, err := gateway.Start(cfg, logger, "backstop/"+versionString())
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	logger.Info("backstop serving", "addr", gw.Addr(), "routes", len(cfg.Routes), "version", versionString())
+	fmt.Fprintf(stdout, "backstop listening on http://%s\n", gw.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	select {
+	case <-ctx.Done():
+	case err := <-gw.Err():
+		logger.Error("server stopped", "err", err)
+		return 1
+	}
+	logger.Info("shutting down", "grace", shutdownGrace.String())
+	if err := gw.Shutdown(shutdownGrace); err != nil {
+		logger.Warn("shutdown cut requests short", "err", err)
+	}
+	return 0
+}
+
+// loadConfig loads path, or the embedded default when path is "".
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Parse(config.Default(), nil)
+	}
+	return config.Load(path)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
