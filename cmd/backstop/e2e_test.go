@@ -10,6 +10,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/backstophq/backstop/internal/mock"
 )
@@ -66,14 +67,7 @@ func TestStreamRelaysEveryChunkAndOneDone(t *testing.T) {
 	e := newE2E(t)
 	params := chatParams("main", "stream please")
 	params.StreamOptions = openai.ChatCompletionStreamOptionsParam{IncludeUsage: openai.Bool(true)}
-	stream := e.client.Chat.Completions.NewStreaming(e.ctx(), params)
-	var acc openai.ChatCompletionAccumulator
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc := streamed(t, e.client.Chat.Completions.NewStreaming(e.ctx(), params))
 	direct, err := e.directClient(e.a).Chat.Completions.New(e.ctx(), chatParams("model-a", "stream please"))
 	if err != nil {
 		t.Fatal(err)
@@ -130,14 +124,7 @@ func TestFailover(t *testing.T) {
 			var resp *http.Response
 			var text string
 			if tt.stream {
-				stream := e.client.Chat.Completions.NewStreaming(e.ctx(), chatParams("main", "hi"), option.WithResponseInto(&resp))
-				var acc openai.ChatCompletionAccumulator
-				for stream.Next() {
-					acc.AddChunk(stream.Current())
-				}
-				if err := stream.Err(); err != nil {
-					t.Fatalf("stream error: %v", err)
-				}
+				acc := streamed(t, e.client.Chat.Completions.NewStreaming(e.ctx(), chatParams("main", "hi"), option.WithResponseInto(&resp)))
 				text = acc.Choices[0].Message.Content
 			} else {
 				got, err := e.client.Chat.Completions.New(e.ctx(), chatParams("main", "hi"), option.WithResponseInto(&resp))
@@ -211,14 +198,7 @@ func TestExhaustedWithMessage(t *testing.T) {
 	if resp.Header.Get("X-Backstop-Exhausted") != "true" {
 		t.Error("no X-Backstop-Exhausted")
 	}
-	stream := e.client.Chat.Completions.NewStreaming(e.ctx(), chatParams("polite", "hi"))
-	var acc openai.ChatCompletionAccumulator
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc := streamed(t, e.client.Chat.Completions.NewStreaming(e.ctx(), chatParams("polite", "hi")))
 	if acc.Choices[0].Message.Content != "The assistant is busy right now. Please try again in a minute." || acc.Choices[0].FinishReason != "stop" {
 		t.Fatalf("streamed %+v", acc.Choices[0])
 	}
@@ -336,14 +316,7 @@ func TestToolCallConversationStreamed(t *testing.T) {
 			},
 		})},
 	}
-	stream := e.client.Chat.Completions.NewStreaming(e.ctx(), params)
-	var acc openai.ChatCompletionAccumulator
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc := streamed(t, e.client.Chat.Completions.NewStreaming(e.ctx(), params))
 	calls := acc.Choices[0].Message.ToolCalls
 	if len(calls) != 1 || calls[0].Function.Name != "get_weather" || acc.Choices[0].FinishReason != "tool_calls" {
 		t.Fatalf("tool calls %+v finish %q", calls, acc.Choices[0].FinishReason)
@@ -353,14 +326,7 @@ func TestToolCallConversationStreamed(t *testing.T) {
 		t.Fatalf("arguments %q: %v", calls[0].Function.Arguments, err)
 	}
 	params.Messages = append(params.Messages, acc.Choices[0].Message.ToParam(), openai.ToolMessage(`{"temp_c":18}`, calls[0].ID))
-	stream = e.client.Chat.Completions.NewStreaming(e.ctx(), params)
-	acc = openai.ChatCompletionAccumulator{}
-	for stream.Next() {
-		acc.AddChunk(stream.Current())
-	}
-	if err := stream.Err(); err != nil {
-		t.Fatal(err)
-	}
+	acc = streamed(t, e.client.Chat.Completions.NewStreaming(e.ctx(), params))
 	if text := acc.Choices[0].Message.Content; text == "" || len(acc.Choices[0].Message.ToolCalls) != 0 {
 		t.Fatalf("second turn: %+v", acc.Choices[0].Message)
 	}
@@ -495,4 +461,18 @@ func TestModelsListsRoutes(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+}
+
+// streamed reads a whole stream with the SDK's accumulator and fails the
+// test on a stream error.
+func streamed(t *testing.T, stream *ssestream.Stream[openai.ChatCompletionChunk]) openai.ChatCompletionAccumulator {
+	t.Helper()
+	var acc openai.ChatCompletionAccumulator
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+	}
+	if err := stream.Err(); err != nil {
+		t.Fatalf("stream error: %v", err)
+	}
+	return acc
 }
