@@ -129,6 +129,60 @@ type Route struct {
 
 	// OnExhausted says what the client gets when every attempt failed.
 	OnExhausted OnExhausted `yaml:"on_exhausted"`
+
+	// Breaker configures the circuit breaker of each of the route's
+	// targets.
+	Breaker Breaker `yaml:"breaker"`
+
+	// Health is the SLA the route's targets are scored against.
+	Health Health `yaml:"health"`
+}
+
+// Breaker configures a circuit breaker. Each target of a route has its
+// own. An open breaker takes its target out of the route (to the end of
+// the chain) until its cooldown passes; a route never ejects all of its
+// targets: when every breaker is open, the targets are still tried.
+type Breaker struct {
+	// ConsecutiveFailures trips the breaker after this many failures in a
+	// row that count against the target (5xx, connect errors, timeouts,
+	// cut streams; not 4xx or client cancellations). 0 turns it off.
+	// Default 5.
+	ConsecutiveFailures int `yaml:"consecutive_failures"`
+	// ErrorRate trips the breaker when the share of failed attempts over
+	// Window reaches it, with at least MinRequests attempts. 0 turns it
+	// off. Default 50%.
+	ErrorRate Percent `yaml:"error_rate"`
+	// Window is the span the error rate is measured over. Default 30s.
+	Window Duration `yaml:"window"`
+	// MinRequests is the fewest attempts in Window for the error rate to
+	// be judged. Default 10.
+	MinRequests int `yaml:"min_requests"`
+	// Cooldown is how long a tripped breaker stays open before it lets a
+	// probe through. It doubles on each trip in a row. Default 30s.
+	Cooldown Duration `yaml:"cooldown"`
+	// MaxCooldown caps the doubled cooldown. Default 5m.
+	MaxCooldown Duration `yaml:"max_cooldown"`
+	// HalfOpenRequests is how many probe attempts a half-open breaker
+	// lets through at once. Default 1; 0 means 1.
+	HalfOpenRequests int `yaml:"half_open_requests"`
+}
+
+// Health is the SLA a route's targets are scored against: a target that
+// meets it scores 1, one that misses it scores less, gradually.
+type Health struct {
+	// P99Latency is the highest acceptable 99th percentile of time to
+	// first token (of total latency, for targets that only serve
+	// non-streamed requests). 0 means not checked. Default 0.
+	P99Latency Duration `yaml:"p99_latency"`
+	// ErrorRate is the highest acceptable share of failed attempts.
+	// 0 means not checked. Default 0.
+	ErrorRate Percent `yaml:"error_rate"`
+	// ConsecutiveFailures scores a target 0 after this many failures in a
+	// row. 0 means not checked. Default 0.
+	ConsecutiveFailures int `yaml:"consecutive_failures"`
+	// MinRequests is the fewest attempts in the window for latency and
+	// error rate to be judged. Default 10.
+	MinRequests int `yaml:"min_requests"`
 }
 
 // RouteTarget is a weighted reference to a target.

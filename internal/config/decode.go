@@ -53,6 +53,7 @@ func (d *decoder) failf(path string, line int, format string, args ...any) {
 var (
 	durationType    = reflect.TypeFor[Duration]()
 	byteSizeType    = reflect.TypeFor[ByteSize]()
+	percentType     = reflect.TypeFor[Percent]()
 	routeTargetType = reflect.TypeFor[RouteTarget]()
 )
 
@@ -87,6 +88,9 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		return
 	case byteSizeType:
 		d.decodeScalar(n, v, path, line, func(s string) (any, error) { return parseByteSize(s) })
+		return
+	case percentType:
+		d.decodeScalar(n, v, path, line, func(s string) (any, error) { return parsePercent(s) })
 		return
 	case routeTargetType:
 		if n.Kind == yaml.ScalarNode { // the short form: "- sonnet-east"

@@ -93,6 +93,16 @@ func (r *Route) setDefaults() {
 		Total:      Duration(defaultTotal),
 	}
 	r.OnExhausted = OnExhausted{RetryAfter: Duration(defaultRetryAfter)}
+	r.Breaker = Breaker{
+		ConsecutiveFailures: 5,
+		ErrorRate:           0.5,
+		Window:              Duration(30 * time.Second),
+		MinRequests:         10,
+		Cooldown:            Duration(30 * time.Second),
+		MaxCooldown:         Duration(5 * time.Minute),
+		HalfOpenRequests:    1,
+	}
+	r.Health = Health{MinRequests: 10}
 }
 
 func (t *RouteTarget) setDefaults() {

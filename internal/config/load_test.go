@@ -57,6 +57,11 @@ func TestDefaults(t *testing.T) {
 				Total:      Duration(120 * time.Second),
 			},
 			OnExhausted: OnExhausted{RetryAfter: Duration(5 * time.Second)},
+			Breaker: Breaker{
+				ConsecutiveFailures: 5, ErrorRate: 0.5, Window: Duration(30 * time.Second), MinRequests: 10,
+				Cooldown: Duration(30 * time.Second), MaxCooldown: Duration(5 * time.Minute), HalfOpenRequests: 1,
+			},
+			Health: Health{MinRequests: 10},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

@@ -96,6 +96,33 @@ func parseByteSize(s string) (ByteSize, error) {
 	return ByteSize(n * mult), nil
 }
 
+// Percent is a share between 0 and 1. The file may write it as a
+// percentage ("2%", "50%") or as a fraction (0.02, 0.5).
+type Percent float64
+
+// String writes p as a percentage ("2%").
+func (p Percent) String() string { return strconv.FormatFloat(float64(p)*100, 'g', -1, 64) + "%" }
+
+// MarshalText writes p in the form the file accepts.
+func (p Percent) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// parsePercent reads a share as written in the file.
+func parsePercent(s string) (Percent, error) {
+	s = strings.TrimSpace(s)
+	num, pct := strings.CutSuffix(s, "%")
+	f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a share; write a percentage like 2%% or a fraction like 0.02", s)
+	}
+	if pct {
+		f /= 100
+	}
+	if f < 0 || f > 1 {
+		return 0, fmt.Errorf("%s is not between 0%% and 100%%", s)
+	}
+	return Percent(f), nil
+}
+
 // redacted is what a Secret prints as.
 const redacted = "[redacted]"
 

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +160,37 @@ func TestMarshalRoundTrip(t *testing.T) {
 	back := mustParse(t, data, noEnv)
 	if fmt.Sprintf("%+v", *back.Routes["smart"]) != fmt.Sprintf("%+v", *cfg.Routes["smart"]) {
 		t.Errorf("round trip changed route smart:\n%+v\n%+v", *back.Routes["smart"], *cfg.Routes["smart"])
+	}
+}
+
+func TestParsePercent(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+		err  string
+	}{
+		{in: "2%", want: 0.02},
+		{in: "50 %", want: 0.5},
+		{in: "0.5", want: 0.5},
+		{in: "0", want: 0},
+		{in: "100%", want: 1},
+		{in: "1", want: 1},
+		{in: "150%", err: "not between 0% and 100%"},
+		{in: "2", err: "not between 0% and 100%"},
+		{in: "-1%", err: "not between 0% and 100%"},
+		{in: "NaN", err: "is not a share"},
+		{in: "half", err: "is not a share"},
+	}
+	for _, tt := range tests {
+		got, err := parsePercent(tt.in)
+		switch {
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("parsePercent(%q) error = %v, want %q", tt.in, err, tt.err)
+		case tt.err == "" && (err != nil || math.Abs(float64(got)-tt.want) > 1e-12):
+			t.Errorf("parsePercent(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+	if s := Percent(0.02).String(); s != "2%" {
+		t.Errorf("String() = %q", s)
 	}
 }

@@ -164,6 +164,8 @@ func (v *validator) route(path, name string, r *Route, c *Config) {
 	v.chain(path, r, c)
 	v.retry(path+".retry", &r.Retry)
 	v.timeouts(path+".timeouts", &r.Timeouts)
+	v.breaker(path+".breaker", &r.Breaker)
+	v.health(path+".health", &r.Health)
 	v.headerNames(path+".headers", r.Headers)
 	v.nonNegative(path+".on_exhausted.retry_after", r.OnExhausted.RetryAfter)
 }
@@ -225,6 +227,29 @@ func (v *validator) retry(path string, r *Retry) {
 		v.add(path+".backoff.base", "base (%s) must be <= max (%s)", r.Backoff.Base, r.Backoff.Max)
 	}
 	v.nonNegative(path+".max_wait", r.MaxWait)
+}
+
+// breaker checks a route's circuit breaker.
+func (v *validator) breaker(path string, b *Breaker) {
+	v.atLeast(path+".consecutive_failures", b.ConsecutiveFailures, 0)
+	v.atLeast(path+".min_requests", b.MinRequests, 0)
+	v.atLeast(path+".half_open_requests", b.HalfOpenRequests, 0)
+	v.nonNegative(path+".window", b.Window)
+	v.nonNegative(path+".cooldown", b.Cooldown)
+	v.nonNegative(path+".max_cooldown", b.MaxCooldown)
+	if b.ErrorRate > 0 && b.Window == 0 {
+		v.add(path+".window", "must be above 0 when error_rate is set")
+	}
+	if b.Cooldown > b.MaxCooldown {
+		v.add(path+".cooldown", "cooldown (%s) must be <= max_cooldown (%s)", b.Cooldown, b.MaxCooldown)
+	}
+}
+
+// health checks a route's SLA.
+func (v *validator) health(path string, h *Health) {
+	v.nonNegative(path+".p99_latency", h.P99Latency)
+	v.atLeast(path+".consecutive_failures", h.ConsecutiveFailures, 0)
+	v.atLeast(path+".min_requests", h.MinRequests, 0)
 }
 
 // validRetryCondition reports whether cond is a failure word or an HTTP

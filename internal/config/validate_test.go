@@ -104,12 +104,18 @@ func TestParseErrors(t *testing.T) {
 		{"mapping for string", base(
 			"    strategy: {ordered: true}",
 		), []wantErr{{"routes.r.strategy", 8, "expected a string, got a mapping"}}},
+		{"breaker cooldown over its cap", base(
+			"    breaker: {cooldown: 10m, max_cooldown: 5m}",
+		), []wantErr{{"routes.r.breaker.cooldown", 8, "cooldown (10m0s) must be <= max_cooldown (5m0s)"}}},
+		{"error rate over 100%", base(
+			"    health: {error_rate: 120%}",
+		), []wantErr{{"routes.r.health.error_rate", 8, "120% is not between 0% and 100%"}}},
 		{"unknown key with suggestion", base(
 			"    tiemouts: {total: 5s}",
 		), []wantErr{{"routes.r.tiemouts", 8, `unknown key "tiemouts" (did you mean "timeouts"?)`}}},
 		{"unknown key without suggestion", base(
-			"    breaker: {cooldown: 30s}",
-		), []wantErr{{"routes.r.breaker", 8, `unknown key "breaker" (keys here are: fallbacks, headers,`}}},
+			"    sticky: {cooldown: 30s}",
+		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, fallbacks, headers,`}}},
 		{"unknown top-level key", lines(
 			"listn: :9090",
 			"providers: {p: {type: openai}}",
