@@ -22,6 +22,11 @@ type Config struct {
 	// x-session-id). Default empty.
 	Headers []string `yaml:"headers"`
 
+	// HealthInterval is how often the routing table (each target's score
+	// and live weight) is recomputed from passive health. Default 1s; 0
+	// means 1s.
+	HealthInterval Duration `yaml:"health_interval"`
+
 	// Log configures the structured request log.
 	Log Log `yaml:"log"`
 
@@ -183,6 +188,11 @@ type Health struct {
 	// MinRequests is the fewest attempts in the window for latency and
 	// error rate to be judged. Default 10.
 	MinRequests int `yaml:"min_requests"`
+	// MaxStep bounds how far a target's live weight moves in one
+	// health_interval, as a share of its base weight, down on degradation
+	// and back up on recovery, so traffic shifts gradually (70/30 →
+	// 50/50 → 30/70 …) instead of flapping. Default 20%.
+	MaxStep Percent `yaml:"max_step"`
 }
 
 // RouteTarget is a weighted reference to a target.

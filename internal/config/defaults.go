@@ -61,6 +61,7 @@ var defaultBaseURLs = map[string]string{ProviderOpenAI: defaultOpenAIBaseURL}
 func (c *Config) setDefaults() {
 	c.Listen = defaultListen
 	c.MaxBodyBytes = defaultMaxBodyBytes
+	c.HealthInterval = Duration(time.Second)
 	c.Log = Log{Level: defaultLogLevel, Requests: true}
 }
 
@@ -102,7 +103,7 @@ func (r *Route) setDefaults() {
 		MaxCooldown:         Duration(5 * time.Minute),
 		HalfOpenRequests:    1,
 	}
-	r.Health = Health{MinRequests: 10}
+	r.Health = Health{MinRequests: 10, MaxStep: 0.2}
 }
 
 func (t *RouteTarget) setDefaults() {

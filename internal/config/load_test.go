@@ -31,9 +31,10 @@ func mustParse(t *testing.T, data []byte, lookup func(string) (string, bool)) *C
 func TestDefaults(t *testing.T) {
 	cfg := mustParse(t, minimal, noEnv)
 	want := &Config{
-		Listen:       ":8080",
-		MaxBodyBytes: 8 << 20,
-		Log:          Log{Level: "info", Requests: true},
+		Listen:         ":8080",
+		MaxBodyBytes:   8 << 20,
+		HealthInterval: Duration(time.Second),
+		Log:            Log{Level: "info", Requests: true},
 		Providers: map[string]*Provider{"p": {
 			Type:           "openai",
 			BaseURL:        "https://api.openai.com/v1",
@@ -61,7 +62,7 @@ func TestDefaults(t *testing.T) {
 				ConsecutiveFailures: 5, ErrorRate: 0.5, Window: Duration(30 * time.Second), MinRequests: 10,
 				Cooldown: Duration(30 * time.Second), MaxCooldown: Duration(5 * time.Minute), HalfOpenRequests: 1,
 			},
-			Health: Health{MinRequests: 10},
+			Health: Health{MinRequests: 10, MaxStep: 0.2},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

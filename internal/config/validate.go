@@ -62,6 +62,7 @@ func (v *validator) top(c *Config) {
 	if c.MaxBodyBytes <= 0 {
 		v.add("max_body_bytes", "%d must be > 0", c.MaxBodyBytes)
 	}
+	v.nonNegative("health_interval", c.HealthInterval)
 	v.headerNames("headers", c.Headers)
 	if !slices.Contains(logLevels, c.Log.Level) {
 		v.add("log.level", "unknown level %q (use one of %s)", c.Log.Level, strings.Join(logLevels, ", "))
