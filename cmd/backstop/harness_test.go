@@ -74,6 +74,15 @@ routes:
     retry: {attempts: 1}
     timeouts: {first_token: 400ms, response: 1s, total: 5s}
     on_exhausted: {retry_after: 7s}
+  guarded:
+    targets: [ta, tb]
+    retry: {attempts: 1}
+    timeouts: {first_token: 300ms, response: 300ms, total: 5s}
+    breaker: {consecutive_failures: 3, cooldown: 2s, max_cooldown: 2s}
+  drilled:
+    targets: [ta]
+    fallbacks: [tc]
+    drill: 0.2
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}

@@ -5,54 +5,93 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/provider"
 	"github.com/backstophq/backstop/internal/route"
+	"github.com/backstophq/backstop/internal/sse"
 )
 
 // maxResponseBody bounds a non-streamed answer read into memory.
 const maxResponseBody = 64 << 20
 
-// attempt makes one call to target t. It returns nil when the client got
-// its answer from t (c.done is then set), and the attempt's failure
-// otherwise. After the gateway has committed to t (the first byte of the
-// answer went to the client), a failure is reported to the client by the
-// attempt itself, c.done is set, and the failure is returned only to be
-// counted.
-func (c *call) attempt(t *route.Target) *failure.Error {
-	c.attempts++
-	actx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
-	var dog watchdog
-	dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), cancel)
-	defer dog.stop()
+// try is one attempt on one target. An attempt runs in two phases: get
+// (send, and read up to the first content: the first content chunk of a
+// stream, or a whole non-streamed answer), which touches nothing of the
+// client's and so may run beside a hedge; and deliver, which commits the
+// request to the target and writes to the client, on the handler's
+// goroutine.
+type try struct {
+	c      *call
+	t      *route.Target
+	start  time.Time
+	ttft   time.Duration // time to first content, once known
+	ctx    context.Context
+	cancel context.CancelFunc
+	dog    watchdog
+	// lost is set when a hedge won the race: the attempt's cancellation
+	// is then nobody's failure.
+	lost atomic.Bool
 
-	body := openai.RewriteModel(c.body, c.req, t.QuotedModel)
-	resp, err := t.Provider.Chat(provider.WithConnectTimeout(actx, c.route.Timeouts.Connect), body, c.header)
+	resp *http.Response
+	rd   *sse.Reader // stream: positioned after the first content event
+	held []byte      // stream: the preamble and the first content event
+	body []byte      // non-stream: the whole answer
+}
+
+// newTry starts the clock of an attempt on t.
+func (c *call) newTry(t *route.Target) *try {
+	c.attempts++
+	a := &try{c: c, t: t, start: c.s.clock.Now()}
+	a.ctx, a.cancel = context.WithCancel(c.ctx)
+	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), a.cancel)
+	t.InFlight.Add(1)
+	return a
+}
+
+// close ends the attempt: its watchdog, its context, its response.
+func (a *try) close() {
+	a.dog.stop()
+	a.cancel()
+	if a.resp != nil {
+		a.resp.Body.Close()
+	}
+	a.t.InFlight.Add(-1)
+}
+
+// get sends the attempt and reads up to its first content. It does not
+// write to the client.
+func (a *try) get() *failure.Error {
+	c := a.c
+	body := openai.RewriteModel(c.body, c.req, a.t.QuotedModel)
+	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect), body, c.header)
 	if err != nil {
-		return c.classify(err, &dog)
+		return a.classify(err)
 	}
-	defer resp.Body.Close()
+	a.resp = resp
 	if c.req.Stream {
-		return c.relay(t, resp, &dog)
+		return a.firstChunk()
 	}
-	return c.complete(t, resp, &dog)
+	return a.readBody()
 }
 
 // classify names the failure behind err. A cancelled context is told
-// apart by who cancelled it: the client, the watchdog or the deadline.
-func (c *call) classify(err error, dog *watchdog) *failure.Error {
-	if c.r.Context().Err() != nil {
+// apart by who cancelled it: the client, a winning hedge, the watchdog or
+// the deadline.
+func (a *try) classify(err error) *failure.Error {
+	if a.c.r.Context().Err() != nil || a.lost.Load() {
 		return failure.New(failure.Canceled, err)
 	}
-	if k := dog.firedKind(); k != 0 {
+	if k := a.dog.firedKind(); k != 0 {
 		return failure.New(k, err)
 	}
-	if errors.Is(c.ctx.Err(), context.DeadlineExceeded) {
+	if errors.Is(a.c.ctx.Err(), context.DeadlineExceeded) {
 		return failure.New(failure.Deadline, err)
 	}
 	var fe *failure.Error
@@ -62,32 +101,94 @@ func (c *call) classify(err error, dog *watchdog) *failure.Error {
 	return failure.New(failure.StreamCut, err)
 }
 
-// complete reads a non-streamed answer in full, checks it, and only then
-// sends it, so that a broken answer can still fail over.
-func (c *call) complete(t *route.Target, resp *http.Response, dog *watchdog) *failure.Error {
-	dog.idle(c.s.clock, c.route.Timeouts.Idle)
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+// readBody reads a non-streamed answer in full and checks it, so that a
+// broken answer can still fail over.
+func (a *try) readBody() *failure.Error {
+	// A non-streamed answer's headers come when it is ready: that is its
+	// time to first token, as far as the gateway can tell.
+	a.ttft = a.c.s.since(a.start)
+	a.dog.idle(a.c.s.clock, a.c.route.Timeouts.Idle)
+	body, err := io.ReadAll(io.LimitReader(a.resp.Body, maxResponseBody+1))
 	if err != nil {
-		return c.classify(err, dog)
+		return a.classify(err)
 	}
-	dog.stop()
-	if len(body) > maxResponseBody {
+	a.dog.stop()
+	switch {
+	case len(body) > maxResponseBody:
 		return failure.Newf(failure.Malformed, "answer over %d bytes", maxResponseBody)
-	}
-	if !json.Valid(body) {
+	case !json.Valid(body):
 		return failure.Newf(failure.Malformed, "answer of %d bytes is not JSON", len(body))
-	}
-	if openai.IsErrorOrDone(body) == openai.Failed {
+	case openai.IsErrorOrDone(body) == openai.Failed:
 		e, _ := openai.ParseError(body)
 		return &failure.Error{Kind: failure.Malformed, Upstream: upstream(e)}
 	}
-	c.commit(t, "application/json")
-	h := c.w.Header()
-	h.Set("Content-Length", itoa(len(body)))
-	c.w.WriteHeader(http.StatusOK)
-	_, _ = c.w.Write(body)
-	c.served, c.outcome, c.done = t, metrics.OK, true
+	a.body = body
 	return nil
+}
+
+// firstChunk reads a stream up to its first content chunk, holding the
+// preamble (the role chunk) back: until then a failure is invisible to
+// the client, and the request can still fail over.
+func (a *try) firstChunk() *failure.Error {
+	if ct, _, _ := mime.ParseMediaType(a.resp.Header.Get("Content-Type")); ct != "text/event-stream" {
+		return failure.Newf(failure.Malformed, "stream answered with Content-Type %q", a.resp.Header.Get("Content-Type"))
+	}
+	a.rd = sse.NewReader(a.resp.Body)
+	for {
+		ev, err := a.rd.Next()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return a.classify(err)
+		}
+		if !ev.HasData {
+			continue // a keep-alive comment: nothing to show yet
+		}
+		switch openai.Classify(ev.Data) {
+		case openai.Preamble:
+			a.held = append(a.held, ev.Raw...)
+			continue
+		case openai.ErrorChunk:
+			e, _ := openai.ParseError(ev.Data)
+			return &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)}
+		case openai.DoneChunk:
+			return failure.Newf(failure.Malformed, "stream ended with [DONE] before any content")
+		case openai.Garbage:
+			return failure.Newf(failure.Malformed, "stream event is not a chunk")
+		}
+		a.held = append(a.held, ev.Raw...)
+		a.ttft = a.c.s.since(a.start)
+		a.dog.idle(a.c.s.clock, a.c.route.Timeouts.Idle)
+		return nil
+	}
+}
+
+// deliver commits the request to the attempt's target and writes its
+// answer. It returns nil when the client got the whole answer, and the
+// failure otherwise: after commit, a failure is reported to the client by
+// the stream itself. c.done is set either way.
+func (a *try) deliver() *failure.Error {
+	c := a.c
+	c.served, c.done = a.t, true
+	if !c.req.Stream {
+		c.commit(a.t, "application/json")
+		c.w.Header().Set("Content-Length", itoa(len(a.body)))
+		c.w.WriteHeader(http.StatusOK)
+		_, _ = c.w.Write(a.body)
+		c.outcome = metrics.OK
+		return nil
+	}
+	c.commit(a.t, "text/event-stream")
+	h := c.w.Header()
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	c.w.WriteHeader(http.StatusOK)
+	c.ttft = c.s.since(c.start)
+	if !c.send(a.held) {
+		return c.clientGone()
+	}
+	return a.pump()
 }
 
 // commit sets the headers of an answer served by t. From here on the

@@ -39,7 +39,7 @@ routes: {r: {targets: [t]}}
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt, err := route.Build(cfg, "bench")
+	rt, err := route.Build(cfg, route.Options{UserAgent: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}

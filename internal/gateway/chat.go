@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/backstophq/backstop/internal/breaker"
 	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/failure"
+	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/retry"
@@ -33,7 +35,13 @@ type call struct {
 	header http.Header
 
 	attempts int
+	hedges   int           // hedges started: at most one
 	first    *route.Target // the first target tried
+	// last is the last failure, on lastTarget: what an exhausted request
+	// reports.
+	last       *failure.Error
+	lastTarget *route.Target
+
 	// done is set once the client has its answer (or its stream's end);
 	// no attempt may start after it.
 	done    bool
@@ -111,61 +119,148 @@ func (c *call) reject(status int, e openai.Error) {
 // out of retries, or the client leaves.
 func (c *call) run() {
 	var buf [route.MaxChain]*route.Target
-	chain := c.route.Chain(buf[:0])
+	chain, drill := c.route.Plan(buf[:0])
 	c.first = chain[0]
-	var last *failure.Error
-	var lastTarget *route.Target
-	for i := 0; i < len(chain); i++ {
-		t := chain[i]
-		for tries := 1; ; tries++ {
-			ferr := c.attempt(t)
-			if ferr == nil {
-				c.instruments(t).Attempt.Inc()
-				return
+	if c.route.Hedge != nil {
+		c.route.Hedge.Deposit()
+	}
+	if drill {
+		c.w.Header().Set(HeaderDrill, "true")
+		defer c.drilled(chain[0])
+	}
+	for i := 0; i < len(chain); {
+		over, next := c.onTarget(chain, i)
+		if over {
+			return
+		}
+		i = next
+	}
+	c.exhausted(c.lastTarget, c.last, false)
+}
+
+// drilled counts a fire drill on fallback t: "ok" when t served, else the
+// reason its attempt failed.
+func (c *call) drilled(t *route.Target) {
+	result := metrics.OK
+	if c.served != t {
+		result = "failed"
+		for _, a := range c.trail {
+			if a.Target == t.Name {
+				result = a.Result
+				break
 			}
-			c.instruments(t).Failed(ferr.Reason())
-			if c.done {
-				// The stream broke after commit; the client has been told.
-				c.note(t, ferr, "")
-				return
-			}
-			switch ferr.Kind {
-			case failure.Canceled:
-				c.note(t, ferr, "")
-				c.outcome = metrics.Canceled
-				return
-			case failure.Deadline:
-				c.note(t, ferr, "give_up")
-				c.exhausted(t, last, true)
-				return
-			}
-			last, lastTarget = ferr, t
-			d := c.route.Retry.Decide(ferr, tries, i < len(chain)-1, c.remaining())
-			c.note(t, ferr, d.Verdict.String())
-			switch d.Verdict {
-			case retry.Fatal:
-				c.refused(t, ferr)
-				return
-			case retry.GiveUp:
-				c.exhausted(lastTarget, last, false)
-				return
-			case retry.MoveOn:
-				c.s.opts.Metrics.Fallbacks.WithLabelValues(c.route.Name, t.Name, chain[i+1].Name, ferr.Reason()).Inc()
-			case retry.RetrySame:
-				if c.wait(d.Wait) {
-					continue
-				}
-				if c.r.Context().Err() != nil {
-					c.outcome = metrics.Canceled
-					return
-				}
-				c.exhausted(lastTarget, last, true)
-				return
-			}
-			break
 		}
 	}
-	c.exhausted(lastTarget, last, false)
+	c.s.opts.Metrics.Drills.WithLabelValues(c.route.Name, t.Name, result).Inc()
+}
+
+// onTarget makes the attempts on chain[i] that the retry policy allows,
+// with a hedge on chain[i+1] when the route hedges. It returns over when
+// the request is over (answered, refused, exhausted or abandoned by its
+// client), else the index of the next target to try.
+func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
+	t := chain[i]
+	for tries := 1; ; tries++ {
+		permit, admitted := c.admit(chain, i)
+		if !admitted {
+			c.trail = append(c.trail, attemptRecord{Target: t.Name, Result: "breaker_open", Millis: c.s.since(c.start).Milliseconds(), Decision: "skip"})
+			return false, i + 1
+		}
+		r := c.race(chain, i, tries, outcome{a: c.newTry(t), permit: permit})
+		if r.win != nil {
+			ferr := r.win.a.deliver()
+			r.win.a.close()
+			c.account(r.win.a, r.win.permit, ferr)
+			if ferr != nil {
+				// The stream broke after commit; the client has been told.
+				c.note(r.win.a.t, ferr, "")
+			}
+			return true, 0
+		}
+		at, ferr := r.failed.a.t, r.failed.err
+		if r.hedged {
+			// Both the target and its hedge failed: carry on after both.
+			i, tries = i+1, 1
+		}
+		switch ferr.Kind {
+		case failure.Canceled:
+			c.note(at, ferr, "")
+			c.outcome = metrics.Canceled
+			return true, 0
+		case failure.Deadline:
+			c.note(at, ferr, "give_up")
+			c.exhausted(at, c.last, true)
+			return true, 0
+		}
+		c.last, c.lastTarget = ferr, at
+		d := c.route.Retry.Decide(ferr, tries, i < len(chain)-1, c.remaining())
+		if d.Verdict == retry.RetrySame && r.hedged {
+			d.Verdict = retry.MoveOn // a hedged pair is not retried
+			if i == len(chain)-1 {
+				d.Verdict = retry.GiveUp
+			}
+		}
+		c.note(at, ferr, d.Verdict.String())
+		switch d.Verdict {
+		case retry.Fatal:
+			c.refused(at, ferr)
+			return true, 0
+		case retry.GiveUp:
+			c.exhausted(c.lastTarget, c.last, false)
+			return true, 0
+		case retry.MoveOn:
+			c.s.opts.Metrics.Fallbacks.WithLabelValues(c.route.Name, at.Name, chain[i+1].Name, ferr.Reason()).Inc()
+			return false, i + 1
+		}
+		// retry.RetrySame
+		if !c.wait(d.Wait) {
+			if c.r.Context().Err() != nil {
+				c.outcome = metrics.Canceled
+			} else {
+				c.exhausted(c.lastTarget, c.last, true)
+			}
+			return true, 0
+		}
+	}
+}
+
+// admit asks chain[i]'s breaker for an attempt. A route never ejects all
+// of its targets: when this target's breaker is open and so is every one
+// after it (open targets are sorted last) and nothing has been tried yet,
+// the target is tried anyway, without a permit. The permit is the zero
+// value when there is none to report.
+func (c *call) admit(chain []*route.Target, i int) (breaker.Permit, bool) {
+	b := c.route.Breaker(chain[i])
+	if b == nil {
+		return breaker.Permit{}, true
+	}
+	if p, ok := b.Allow(); ok {
+		return p, true
+	}
+	if c.attempts > 0 {
+		return breaker.Permit{}, false
+	}
+	for _, t := range chain[i:] {
+		if nb := c.route.Breaker(t); nb != nil && nb.State() != breaker.Open {
+			return breaker.Permit{}, false
+		}
+	}
+	return breaker.Permit{}, true
+}
+
+// account records an attempt's outcome: its metric, the target's passive
+// health and the breaker's verdict. Failures that say nothing about the
+// target (the client left, a bad request) count for neither.
+func (c *call) account(a *try, permit breaker.Permit, ferr *failure.Error) {
+	success := ferr == nil
+	counted := success || ferr.CountsAgainstProvider()
+	if success {
+		c.instruments(a.t).Attempt.Inc()
+	} else {
+		c.instruments(a.t).Failed(ferr.Reason())
+	}
+	a.t.Health.Record(health.Outcome{Success: success, Counted: counted, Latency: c.s.since(a.start), TTFT: a.ttft})
+	permit.Report(success, counted)
 }
 
 // remaining is what is left of the request's total deadline.

@@ -66,12 +66,12 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := route.Build(cfg, "test")
+	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	rt, err := route.Build(cfg, route.Options{UserAgent: "test", Clock: fake})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(rt.Close)
-	fake := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := New(rt, Options{Metrics: metrics.New(), Clock: fake, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return s, fake
 }

@@ -15,6 +15,7 @@ const (
 	HeaderAttempts  = "X-Backstop-Attempts"
 	HeaderFallback  = "X-Backstop-Fallback"
 	HeaderExhausted = "X-Backstop-Exhausted"
+	HeaderDrill     = "X-Backstop-Drill"
 	// HeaderShouldRetry tells OpenAI and Anthropic SDKs whether to retry a
 	// failed request. The gateway has already retried and failed over, so
 	// its errors say "false": a client retrying on top would multiply the

@@ -19,6 +19,7 @@ import (
 type Process struct {
 	Server *Server
 	srv    *http.Server
+	stop   context.CancelFunc // ends the routing table loop
 	router *route.Router
 	ln     net.Listener
 	errc   chan error
@@ -27,7 +28,7 @@ type Process struct {
 // Start builds the config's router and serves it on cfg.Listen.
 // userAgent is sent to providers.
 func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process, error) {
-	router, err := route.Build(cfg, userAgent)
+	router, err := route.Build(cfg, route.Options{UserAgent: userAgent})
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +55,9 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		},
 	}
+	var ctx context.Context
+	ctx, p.stop = context.WithCancel(context.Background())
+	go gw.RunTable(ctx, cfg.HealthInterval.D())
 	go func() {
 		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.errc <- err
@@ -72,6 +76,7 @@ func (p *Process) Err() <-chan error { return p.errc }
 // grace, then closes what is left.
 func (p *Process) Shutdown(grace time.Duration) error {
 	p.Server.Drain()
+	defer p.stop()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := p.srv.Shutdown(ctx)

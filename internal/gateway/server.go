@@ -44,6 +44,9 @@ type Server struct {
 	clock   clock.Clock
 	state   atomic.Pointer[state]
 	metrics http.Handler
+	// started is when the server was made: the "last success" of a
+	// target that has never served.
+	started time.Time
 	// draining is set when the server is shutting down: /readyz then
 	// fails so that load balancers stop sending new requests.
 	draining atomic.Bool
@@ -78,8 +81,10 @@ func New(router *route.Router, opts Options) *Server {
 		log:     opts.Logger,
 		clock:   opts.Clock,
 		metrics: promhttp.HandlerFor(opts.Metrics.Registry, promhttp.HandlerOpts{}),
+		started: opts.Clock.Now(),
 	}
 	s.SetRouter(router)
+	opts.Metrics.Registry.MustRegister(newHealthCollector(s))
 	return s
 }
 

@@ -3,79 +3,27 @@ package gateway
 import (
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
-	"github.com/backstophq/backstop/internal/route"
-	"github.com/backstophq/backstop/internal/sse"
 )
 
-// relay streams t's answer to the client. Until the first content chunk
-// it holds the preamble (the role chunk) back, so a failure up to then is
-// invisible and the request can fail over. At the first content chunk it
-// commits: headers, the held preamble and the chunk go out, and from then
-// on every event is written and flushed as it arrives, without decoding
-// ordinary chunks. A failure after commit ends the stream with an OpenAI
-// error event and no [DONE], so no client mistakes it for a clean end.
-func (c *call) relay(t *route.Target, resp *http.Response, dog *watchdog) *failure.Error {
-	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "text/event-stream" {
-		return failure.Newf(failure.Malformed, "stream answered with Content-Type %q", resp.Header.Get("Content-Type"))
-	}
-	rd := sse.NewReader(resp.Body)
-	var held []byte
+// pump relays a committed stream's events until [DONE], a failure, or the
+// client leaving. Ordinary chunks are written as they came, without being
+// decoded, and flushed one by one. A failure ends the stream with an
+// OpenAI error event and no [DONE], so no client mistakes it for a clean
+// end.
+func (a *try) pump() *failure.Error {
+	c := a.c
 	for {
-		ev, err := rd.Next()
+		ev, err := a.rd.Next()
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return c.classify(err, dog)
-		}
-		if !ev.HasData {
-			continue // a keep-alive comment: nothing to show yet
-		}
-		switch openai.Classify(ev.Data) {
-		case openai.Preamble:
-			held = append(held, ev.Raw...)
-			continue
-		case openai.ErrorChunk:
-			e, _ := openai.ParseError(ev.Data)
-			return &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)}
-		case openai.DoneChunk:
-			return failure.Newf(failure.Malformed, "stream ended with [DONE] before any content")
-		case openai.Garbage:
-			return failure.Newf(failure.Malformed, "stream event is not a chunk")
-		}
-		// The first content chunk: commit to t.
-		dog.idle(c.s.clock, c.route.Timeouts.Idle)
-		c.commit(t, "text/event-stream")
-		h := c.w.Header()
-		h.Set("Cache-Control", "no-cache")
-		h.Set("X-Accel-Buffering", "no")
-		c.w.WriteHeader(http.StatusOK)
-		held = append(held, ev.Raw...)
-		c.ttft = c.s.since(c.start)
-		c.served = t
-		if !c.send(held) {
-			return c.clientGone()
-		}
-		return c.pump(t, rd, dog)
-	}
-}
-
-// pump relays events after commit until [DONE], a failure, or the client
-// leaving. It always sets c.done.
-func (c *call) pump(t *route.Target, rd *sse.Reader, dog *watchdog) *failure.Error {
-	for {
-		ev, err := rd.Next()
-		if err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			ferr := c.classify(err, dog)
+			ferr := a.classify(err)
 			if ferr.Kind == failure.Canceled {
 				return c.clientGone()
 			}
@@ -87,17 +35,17 @@ func (c *call) pump(t *route.Target, rd *sse.Reader, dog *watchdog) *failure.Err
 			}
 			continue
 		}
-		dog.idle(c.s.clock, c.route.Timeouts.Idle)
+		a.dog.idle(c.s.clock, c.route.Timeouts.Idle)
 		switch openai.IsErrorOrDone(ev.Data) {
 		case openai.Failed:
 			e, _ := openai.ParseError(ev.Data)
 			return c.broken(&failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)})
 		case openai.End:
-			dog.stop()
+			a.dog.stop()
 			if !c.send(ev.Raw) {
 				return c.clientGone()
 			}
-			c.outcome, c.done = metrics.OK, true
+			c.outcome = metrics.OK
 			return nil
 		}
 		if !c.send(ev.Raw) {

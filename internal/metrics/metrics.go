@@ -48,6 +48,12 @@ type Metrics struct {
 	// TTFT is the time from receiving a streamed request to sending its
 	// first content chunk, by route and target.
 	TTFT *prometheus.HistogramVec
+	// Hedges counts hedged requests by route, hedge target and result
+	// ("first_won", "hedge_won", "both_failed").
+	Hedges *prometheus.CounterVec
+	// Drills counts fire-drill requests by route, drilled fallback target
+	// and result ("ok" when the fallback served, else its failure).
+	Drills *prometheus.CounterVec
 }
 
 // latencyBuckets span a cached answer (5 ms) to a long generation (2 min).
@@ -83,7 +89,15 @@ func New() *Metrics {
 			Buckets: latencyBuckets,
 		}, []string{"route", "target"}),
 	}
-	reg.MustRegister(m.Requests, m.Attempts, m.Fallbacks, m.Latency, m.TTFT)
+	m.Drills = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backstop_drills_total",
+		Help: "Fire-drill requests sent to a fallback while the primary was healthy, by route, target and result.",
+	}, []string{"route", "target", "result"})
+	m.Hedges = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backstop_hedges_total",
+		Help: "Hedges started because a target was slow to its first token, by route, hedge target and result.",
+	}, []string{"route", "target", "result"})
+	reg.MustRegister(m.Requests, m.Attempts, m.Fallbacks, m.Latency, m.TTFT, m.Drills, m.Hedges)
 	return m
 }
 

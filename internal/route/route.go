@@ -4,10 +4,14 @@
 package route
 
 import (
+	"math/rand/v2"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"github.com/backstophq/backstop/internal/breaker"
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/provider"
 	"github.com/backstophq/backstop/internal/retry"
 )
@@ -24,6 +28,15 @@ type Target struct {
 	Tier        string
 	// FirstToken overrides the route's first-token timeout when > 0.
 	FirstToken time.Duration
+	// Health is the target's passive health: every attempt on it, from
+	// any route, is recorded there.
+	Health *health.Window
+	// Price is per million tokens, in USD.
+	Price config.Price
+	// InFlight counts the attempts on the target now under way.
+	InFlight atomic.Int64
+	// ttft is the target's TTFT percentiles at the last table update.
+	ttft atomic.Pointer[health.Percentiles]
 }
 
 // Member is a primary target of a route with its base weight.
@@ -66,6 +79,26 @@ type Route struct {
 	Exhausted string
 	// ExhaustedRetryAfter is the Retry-After of the error form.
 	ExhaustedRetryAfter time.Duration
+	// Breakers holds the circuit breaker of each target of the route.
+	Breakers map[*Target]*breaker.Breaker
+	// SLA is what the route's targets are scored against.
+	SLA health.SLA
+	// MaxStep bounds how far a live weight moves per table update, as a
+	// share of its base weight.
+	MaxStep float64
+	// Drill is the share of requests that start on a fallback while the
+	// primary is healthy.
+	Drill float64
+	// Hedge is the route's hedging policy; nil when it does not hedge.
+	Hedge *Hedge
+	// Random returns a uniform float in [0,1) for drills; nil means
+	// math/rand/v2.
+	Random func() float64
+
+	drills atomic.Uint64 // counts drills, to take the fallbacks in turn
+
+	// live is the route's part of the routing table in force.
+	live atomic.Pointer[RouteState]
 }
 
 // MaxChain bounds the targets of one route, so that a request's chain fits
@@ -73,12 +106,80 @@ type Route struct {
 const MaxChain = 16
 
 // Chain returns the targets one request tries, in order: the primary
-// targets as the strategy orders them, then the fallbacks. It appends to
+// targets as the strategy orders them, then the fallbacks; targets whose
+// breaker is open go last, the one that reopens soonest first, so that
+// they are tried only when every other target has failed. It appends to
 // dst, which the caller may back with a fixed array.
 func (r *Route) Chain(dst []*Target) []*Target {
-	dst = r.Strategy.Order(dst, r.Members)
-	return append(dst, r.Fallbacks...)
+	start := len(dst)
+	dst = r.Strategy.Order(dst, r.Members, r.liveWeights())
+	dst = append(dst, r.Fallbacks...)
+	if r.Breakers == nil {
+		return dst
+	}
+	// A stable partition, in place: closed and half-open targets keep
+	// their order at the front; open ones follow, soonest to reopen first.
+	// Chains are short (at most MaxChain), so insertion is cheapest.
+	chain := dst[start:]
+	n := 0
+	var open [MaxChain]*Target
+	var reopens [MaxChain]time.Time
+	k := 0
+	for _, t := range chain {
+		b := r.Breakers[t]
+		if b == nil || b.State() != breaker.Open {
+			chain[n] = t
+			n++
+			continue
+		}
+		at := b.Snapshot().ReopensAt
+		i := k
+		for i > 0 && reopens[i-1].After(at) {
+			open[i], reopens[i] = open[i-1], reopens[i-1]
+			i--
+		}
+		open[i], reopens[i] = t, at
+		k++
+	}
+	copy(chain[n:], open[:k])
+	return dst
 }
+
+// Plan returns the chain of one request, as Chain does, except that a
+// share Drill of requests starts on a fallback, each in turn, while the
+// chain's first target has a closed breaker. drill reports such a
+// request.
+func (r *Route) Plan(dst []*Target) (chain []*Target, drill bool) {
+	start := len(dst)
+	chain = r.Chain(dst)
+	if r.Drill <= 0 || len(r.Fallbacks) == 0 {
+		return chain, false
+	}
+	random := r.Random
+	if random == nil {
+		random = rand.Float64
+	}
+	if random() >= r.Drill {
+		return chain, false
+	}
+	if b := r.Breakers[chain[start]]; b != nil && b.State() != breaker.Closed {
+		return chain, false
+	}
+	f := r.Fallbacks[int(r.drills.Add(1)-1)%len(r.Fallbacks)]
+	// Move f to the front of the request's part of the chain.
+	own := chain[start:]
+	for i, t := range own {
+		if t == f {
+			copy(own[1:i+1], own[:i])
+			own[0] = f
+			break
+		}
+	}
+	return chain, true
+}
+
+// Breaker returns the breaker of target t on this route, or nil.
+func (r *Route) Breaker(t *Target) *breaker.Breaker { return r.Breakers[t] }
 
 // FirstToken is the first-token timeout of an attempt on t: the time to
 // the first content chunk of a stream, or to the headers of a

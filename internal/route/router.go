@@ -4,6 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/backstophq/backstop/internal/breaker"
+	"github.com/backstophq/backstop/internal/clock"
+	"github.com/backstophq/backstop/internal/health"
 
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/openai"
@@ -19,11 +25,30 @@ type Router struct {
 	names     []string // sorted route names, for GET /v1/models
 	targets   map[string]*Target
 	providers map[string]provider.Provider
+	table     atomic.Pointer[Table]
 }
 
-// Build compiles a validated config. userAgent is what providers send as
-// User-Agent.
-func Build(cfg *config.Config, userAgent string) (*Router, error) {
+// Options are what Build needs besides the config.
+type Options struct {
+	// UserAgent is what providers send as User-Agent.
+	UserAgent string
+	// Clock drives health windows and breakers. Default: the wall clock.
+	Clock clock.Clock
+}
+
+// healthSpan and healthBuckets shape each target's passive health window:
+// 30 s in 1 s buckets, so that it reacts within a second.
+const (
+	healthSpan    = 30 * time.Second
+	healthBuckets = 30
+)
+
+// Build compiles a validated config.
+func Build(cfg *config.Config, opts Options) (*Router, error) {
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	userAgent := opts.UserAgent
 	rt := &Router{
 		routes:    make(map[string]*Route, len(cfg.Routes)),
 		targets:   make(map[string]*Target, len(cfg.Targets)),
@@ -46,10 +71,12 @@ func Build(cfg *config.Config, userAgent string) (*Router, error) {
 		rt.targets[name] = &Target{
 			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model),
 			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
+			Health: health.NewWindow(opts.Clock, healthSpan, healthBuckets),
+			Price:  tc.Price,
 		}
 	}
 	for name, rc := range cfg.Routes {
-		r, err := rt.buildRoute(name, rc, cfg.Headers)
+		r, err := rt.buildRoute(name, rc, cfg.Headers, opts.Clock)
 		if err != nil {
 			rt.Close()
 			return nil, err
@@ -69,7 +96,7 @@ func newProvider(name string, pc *config.Provider, userAgent string) (provider.P
 	return nil, fmt.Errorf("providers.%s.type: %q is not supported", name, pc.Type)
 }
 
-func (rt *Router) buildRoute(name string, rc *config.Route, global []string) (*Route, error) {
+func (rt *Router) buildRoute(name string, rc *config.Route, global []string, clk clock.Clock) (*Route, error) {
 	strategy, err := NewStrategy(rc.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("routes.%s.strategy: %w", name, err)
@@ -104,10 +131,47 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string) (*R
 		}
 		r.Fallbacks = append(r.Fallbacks, t)
 	}
+	r.Breakers = make(map[*Target]*breaker.Breaker, len(r.Members)+len(r.Fallbacks))
+	bc := breakerConfig(rc.Breaker)
+	for _, t := range r.Chain(nil) {
+		r.Breakers[t] = breaker.New(bc, clk)
+	}
+	for _, m := range r.Members {
+		if r.Breakers[m.Target] == nil { // weight 0: not in the chain, still listed
+			r.Breakers[m.Target] = breaker.New(bc, clk)
+		}
+	}
+	r.SLA = health.SLA{
+		P99Latency:          rc.Health.P99Latency.D(),
+		ErrorRate:           float64(rc.Health.ErrorRate),
+		ConsecutiveFailures: rc.Health.ConsecutiveFailures,
+		MinRequests:         rc.Health.MinRequests,
+	}
+	r.MaxStep = float64(rc.Health.MaxStep)
+	r.Drill = float64(rc.Drill)
+	if fixed, pct, err := rc.Hedge.Delay(); err != nil {
+		return nil, fmt.Errorf("routes.%s.hedge.after: %w", name, err)
+	} else if fixed > 0 || pct > 0 {
+		r.Hedge = &Hedge{After: fixed, Percentile: pct, MinAfter: rc.Hedge.MinAfter.D(), MaxExtra: float64(rc.Hedge.MaxExtra)}
+		// Start with one hedge's worth, so the first slow request may hedge.
+		r.Hedge.tokens.Store(1000)
+	}
 	if len(r.Chain(nil)) == 0 {
 		return nil, errors.New("routes." + name + ": no target has a weight above 0 and there are no fallbacks")
 	}
 	return r, nil
+}
+
+func breakerConfig(c config.Breaker) breaker.Config {
+	return breaker.Config{
+		ConsecutiveFailures: c.ConsecutiveFailures,
+		ErrorRate:           float64(c.ErrorRate),
+		Window:              c.Window.D(),
+		MinRequests:         c.MinRequests,
+		Cooldown:            c.Cooldown.D(),
+		MaxCooldown:         c.MaxCooldown.D(),
+		HalfOpenRequests:    max(c.HalfOpenRequests, 1),
+	}
 }
 
 // Route returns the route a client named, or nil.

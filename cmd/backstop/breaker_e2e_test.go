@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/backstophq/backstop/internal/mock"
+)
+
+// load sends requests to route at a steady rate until stop is closed,
+// counting client-visible errors.
+type load struct {
+	sent, failed atomic.Int64
+	wg           sync.WaitGroup
+}
+
+func (e *e2e) steadyLoad(route string, perSecond int, stop <-chan struct{}) *load {
+	l := &load{}
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		tick := time.NewTicker(time.Second / time.Duration(perSecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			l.wg.Add(1)
+			go func() {
+				defer l.wg.Done()
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				l.sent.Add(1)
+				if _, err := e.client.Chat.Completions.New(ctx, chatParams(route, "hi")); err != nil {
+					l.failed.Add(1)
+				}
+			}()
+		}
+	}()
+	return l
+}
+
+// TestBreakerTakesAHangingPrimaryOutOfTraffic checks the promise of the
+// breaker: when the primary starts hanging, it stops receiving traffic
+// within 2 s, clients see no error, and after the cooldown a probe brings
+// it back once it is healthy again.
+func TestBreakerTakesAHangingPrimaryOutOfTraffic(t *testing.T) {
+	e := newE2E(t)
+	stop := make(chan struct{})
+	l := e.steadyLoad("guarded", 40, stop)
+	defer func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		l.wg.Wait()
+	}()
+	if err := e.a.WaitRequests(e.ctx(), 20); err != nil {
+		t.Fatal(err)
+	}
+	outage := time.Now()
+	e.fault(e.a, mock.Fault{HangBeforeHeaders: true})
+	waitFor(t, func() bool { return e.metric("backstop_breaker_state", `route="guarded"`, `target="ta"`) == 2 })
+	// While the breaker is open, a gets nothing: let 20 more requests
+	// through (half a second, inside the cooldown), then find the last
+	// request a received and how long after the outage that was.
+	served := e.b.Stats().Requests
+	if err := e.b.WaitRequests(e.ctx(), served+20); err != nil {
+		t.Fatal(err)
+	}
+	var last time.Time
+	for _, r := range e.a.Stats().Recent {
+		if r.Time.After(last) {
+			last = r.Time
+		}
+	}
+	cutoff := last.Sub(outage)
+	t.Logf("the primary's last request came %v after the outage began", cutoff.Round(time.Millisecond))
+	if cutoff > 2*time.Second {
+		t.Errorf("the primary still received traffic %v after the outage", cutoff)
+	}
+	// Recovery: clear the fault; after the cooldown a probe succeeds and
+	// the breaker closes.
+	e.fault(e.a, mock.Fault{})
+	e.a.ResetStats()
+	waitFor(t, func() bool { return e.metric("backstop_breaker_state", `route="guarded"`, `target="ta"`) == 0 })
+	if err := e.a.WaitRequests(e.ctx(), 10); err != nil {
+		t.Fatalf("the primary did not get traffic back: %v", err)
+	}
+	close(stop)
+	l.wg.Wait()
+	if n := l.failed.Load(); n != 0 {
+		t.Fatalf("%d of %d requests failed", n, l.sent.Load())
+	}
+	t.Logf("%d requests, none failed", l.sent.Load())
+}
+
+// TestDrillKeepsTheFallbackKnown sends a share of traffic to a route's
+// fallback while its primary is healthy: the fallback's last success stays
+// fresh, and when the fallback breaks, metrics show it while clients see
+// nothing.
+func TestDrillKeepsTheFallbackKnown(t *testing.T) {
+	e := newE2E(t)
+	const n = 100
+	send := func() (failed int) {
+		for i := 0; i < n; i++ {
+			if _, err := e.client.Chat.Completions.New(e.ctx(), chatParams("drilled", "hi")); err != nil {
+				failed++
+			}
+		}
+		return failed
+	}
+	if failed := send(); failed != 0 {
+		t.Fatalf("%d requests failed", failed)
+	}
+	drills := e.metric("backstop_drills_total", `route="drilled"`, `target="tc"`, `result="ok"`)
+	if drills < 5 || drills > 40 || int64(drills) != e.c.Stats().Requests {
+		t.Fatalf("%v drills served by tc (c saw %d requests) of %d requests at 20%%", drills, e.c.Stats().Requests, n)
+	}
+	if age := e.metric("backstop_target_last_success_age_seconds", `target="tc"`); age > 5 {
+		t.Fatalf("tc's last success is %vs old", age)
+	}
+	// The fallback breaks while the primary is healthy.
+	e.fault(e.c, mock.Fault{Status: 503})
+	if failed := send(); failed != 0 {
+		t.Fatalf("%d requests failed while only the fallback was broken", failed)
+	}
+	broken := e.metric("backstop_drills_total", `route="drilled"`, `target="tc"`, `result="503"`)
+	if broken < 5 {
+		t.Fatalf("%v failed drills counted", broken)
+	}
+	if e.metric("backstop_attempts_total", `route="drilled"`, `target="tc"`, `result="503"`) != broken {
+		t.Fatal("the fallback's failures are not in attempts_total")
+	}
+	t.Logf("drills: %v ok, then %v failed with 503 while the primary served every request", drills, broken)
+}
