@@ -111,8 +111,12 @@ type Price struct {
 // Route turns a model name into attempts on targets.
 type Route struct {
 	// Strategy picks the order of the route's targets: "ordered" (as
-	// listed) or "weighted" (the first by weight, the rest by weight
-	// among those left). Default "ordered".
+	// listed), "weighted" (the first by live weight, the rest by weight
+	// among those left), "latency" (lowest recent time to first token
+	// first), "cost" (cheapest by price first) or "least_busy" (fewest
+	// attempts in flight first). Under every strategy, targets whose
+	// health has fallen to 0 or whose breaker is open go last. Default
+	// "ordered".
 	Strategy string `yaml:"strategy"`
 
 	// Targets are the route's primary targets. A list entry is either a
@@ -135,12 +139,39 @@ type Route struct {
 	// OnExhausted says what the client gets when every attempt failed.
 	OnExhausted OnExhausted `yaml:"on_exhausted"`
 
+	// Drill is the share of requests that start on a fallback target
+	// (each fallback in turn) while the first primary target is healthy,
+	// so that a broken fallback is found before it is needed. A drilled
+	// request that fails on its fallback goes on to the primary targets,
+	// so clients do not pay for it. Default 0 (no drills).
+	Drill Percent `yaml:"drill"`
+
+	// Hedge, when its after is set, starts the next target of the chain
+	// when the current one has produced no first token after a delay;
+	// the first to answer wins and the other is cancelled.
+	Hedge Hedge `yaml:"hedge"`
+
 	// Breaker configures the circuit breaker of each of the route's
 	// targets.
 	Breaker Breaker `yaml:"breaker"`
 
 	// Health is the SLA the route's targets are scored against.
 	Health Health `yaml:"health"`
+}
+
+// Hedge configures hedged requests. At most one hedge is started per
+// request, and only on its first attempt.
+type Hedge struct {
+	// After is the delay before the hedge: a duration ("800ms"), or
+	// "p50", "p95" or "p99" for that percentile of the target's recent
+	// time to first token. Default "" (no hedging).
+	After string `yaml:"after"`
+	// MinAfter is the shortest delay a percentile may give, and the delay
+	// used while the target has no TTFT measured yet. Default 1s.
+	MinAfter Duration `yaml:"min_after"`
+	// MaxExtra caps hedges at this share of the route's requests, since
+	// both attempts are billed. Default 10%.
+	MaxExtra Percent `yaml:"max_extra"`
 }
 
 // Breaker configures a circuit breaker. Each target of a route has its

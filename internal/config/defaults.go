@@ -32,8 +32,11 @@ const (
 
 // Route strategies.
 const (
-	StrategyOrdered  = "ordered"
-	StrategyWeighted = "weighted"
+	StrategyOrdered   = "ordered"
+	StrategyWeighted  = "weighted"
+	StrategyLatency   = "latency"
+	StrategyCost      = "cost"
+	StrategyLeastBusy = "least_busy"
 )
 
 // Retry conditions other than HTTP status codes, for Retry.On.
@@ -104,6 +107,7 @@ func (r *Route) setDefaults() {
 		HalfOpenRequests:    1,
 	}
 	r.Health = Health{MinRequests: 10, MaxStep: 0.2}
+	r.Hedge = Hedge{MinAfter: Duration(time.Second), MaxExtra: 0.1}
 }
 
 func (t *RouteTarget) setDefaults() {

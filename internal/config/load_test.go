@@ -63,6 +63,7 @@ func TestDefaults(t *testing.T) {
 				Cooldown: Duration(30 * time.Second), MaxCooldown: Duration(5 * time.Minute), HalfOpenRequests: 1,
 			},
 			Health: Health{MinRequests: 10, MaxStep: 0.2},
+			Hedge:  Hedge{MinAfter: Duration(time.Second), MaxExtra: 0.1},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {

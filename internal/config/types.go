@@ -176,3 +176,23 @@ func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) 
 
 // MarshalYAML writes the redacted form.
 func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// Delay reads After: a fixed delay, or a TTFT percentile (50, 95 or 99).
+// Both are zero when hedging is off.
+func (h Hedge) Delay() (fixed time.Duration, percentile int, err error) {
+	switch h.After {
+	case "":
+		return 0, 0, nil
+	case "p50":
+		return 0, 50, nil
+	case "p95":
+		return 0, 95, nil
+	case "p99":
+		return 0, 99, nil
+	}
+	d, err := parseDuration(h.After)
+	if err != nil || d == 0 {
+		return 0, 0, fmt.Errorf("%q is not a delay: write a duration such as 800ms, or p50, p95 or p99", h.After)
+	}
+	return d.D(), 0, nil
+}

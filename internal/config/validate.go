@@ -159,12 +159,13 @@ func (v *validator) route(path, name string, r *Route, c *Config) {
 		v.add(path, "route is nil")
 		return
 	}
-	if r.Strategy != StrategyOrdered && r.Strategy != StrategyWeighted {
-		v.add(path+".strategy", "unknown strategy %q (use %s or %s)", r.Strategy, StrategyOrdered, StrategyWeighted)
+	if !slices.Contains(strategies, r.Strategy) {
+		v.add(path+".strategy", "unknown strategy %q (use one of %s)", r.Strategy, strings.Join(strategies, ", "))
 	}
 	v.chain(path, r, c)
 	v.retry(path+".retry", &r.Retry)
 	v.timeouts(path+".timeouts", &r.Timeouts)
+	v.hedge(path+".hedge", &r.Hedge)
 	v.breaker(path+".breaker", &r.Breaker)
 	v.health(path+".health", &r.Health)
 	v.headerNames(path+".headers", r.Headers)
@@ -228,6 +229,17 @@ func (v *validator) retry(path string, r *Retry) {
 		v.add(path+".backoff.base", "base (%s) must be <= max (%s)", r.Backoff.Base, r.Backoff.Max)
 	}
 	v.nonNegative(path+".max_wait", r.MaxWait)
+}
+
+// strategies are the values of a route's strategy.
+var strategies = []string{StrategyOrdered, StrategyWeighted, StrategyLatency, StrategyCost, StrategyLeastBusy}
+
+// hedge checks a route's hedging.
+func (v *validator) hedge(path string, h *Hedge) {
+	v.nonNegative(path+".min_after", h.MinAfter)
+	if _, _, err := h.Delay(); err != nil {
+		v.add(path+".after", "%v", err)
+	}
 }
 
 // breaker checks a route's circuit breaker.

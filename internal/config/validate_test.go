@@ -107,6 +107,9 @@ func TestParseErrors(t *testing.T) {
 		{"breaker cooldown over its cap", base(
 			"    breaker: {cooldown: 10m, max_cooldown: 5m}",
 		), []wantErr{{"routes.r.breaker.cooldown", 8, "cooldown (10m0s) must be <= max_cooldown (5m0s)"}}},
+		{"hedge delay that is neither a duration nor a percentile", base(
+			"    hedge: {after: p90}",
+		), []wantErr{{"routes.r.hedge.after", 8, `"p90" is not a delay: write a duration such as 800ms, or p50, p95 or p99`}}},
 		{"error rate over 100%", base(
 			"    health: {error_rate: 120%}",
 		), []wantErr{{"routes.r.health.error_rate", 8, "120% is not between 0% and 100%"}}},
@@ -115,7 +118,7 @@ func TestParseErrors(t *testing.T) {
 		), []wantErr{{"routes.r.tiemouts", 8, `unknown key "tiemouts" (did you mean "timeouts"?)`}}},
 		{"unknown key without suggestion", base(
 			"    sticky: {cooldown: 30s}",
-		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, fallbacks, headers,`}}},
+		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, drill, fallbacks, headers,`}}},
 		{"unknown top-level key", lines(
 			"listn: :9090",
 			"providers: {p: {type: openai}}",
@@ -271,8 +274,8 @@ func TestParseErrors(t *testing.T) {
 			"    fallbacks: [b]",
 		), []wantErr{{"routes.r.fallbacks[0]", 6, `target "b" appears twice in this route (first at targets[1])`}}},
 		{"unknown strategy", base(
-			"    strategy: latency",
-		), []wantErr{{"routes.r.strategy", 8, `unknown strategy "latency" (use ordered or weighted)`}}},
+			"    strategy: fastest",
+		), []wantErr{{"routes.r.strategy", 8, `unknown strategy "fastest" (use one of ordered, weighted, latency, cost, least_busy)`}}},
 		{"negative weight", base(
 			"  s:",
 			"    strategy: weighted",
