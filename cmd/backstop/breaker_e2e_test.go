@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -139,4 +140,45 @@ func TestDrillKeepsTheFallbackKnown(t *testing.T) {
 		t.Fatal("the fallback's failures are not in attempts_total")
 	}
 	t.Logf("drills: %v ok, then %v failed with 503 while the primary served every request", drills, broken)
+}
+
+// TestHedgingCutsTheSlowTail sends the same traffic to two routes over a
+// primary whose slowest tenth of answers take a second: one route hedges
+// after 150ms, the other does not. The hedged route's p99 must be far
+// below the other's.
+func TestHedgingCutsTheSlowTail(t *testing.T) {
+	e := newE2E(t)
+	e.fault(e.a, mock.Fault{Latency: mock.Duration(time.Second), Share: 0.1})
+	p99 := func(route string) time.Duration {
+		const n, workers = 60, 6
+		took := make([]time.Duration, n)
+		var wg sync.WaitGroup
+		next := atomic.Int64{}
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
+					start := time.Now()
+					if _, err := e.client.Chat.Completions.New(e.ctx(), chatParams(route, "hi")); err != nil {
+						t.Errorf("request %d: %v", i, err)
+					}
+					took[i] = time.Since(start)
+				}
+			}()
+		}
+		wg.Wait()
+		slices.Sort(took)
+		return took[n*99/100]
+	}
+	before, after := p99("tail"), p99("tail-hedged")
+	t.Logf("p99 without hedging %v, with hedging after 150ms %v; hedges: %v won by the hedge, %v by the first",
+		before.Round(time.Millisecond), after.Round(time.Millisecond),
+		e.metric("backstop_hedges_total", `result="hedge_won"`), e.metric("backstop_hedges_total", `result="first_won"`))
+	if before < 900*time.Millisecond {
+		t.Fatalf("the unhedged p99 %v does not show the slow tail", before)
+	}
+	if after > before/2 {
+		t.Fatalf("hedging did not cut the p99: %v → %v", before, after)
+	}
 }

@@ -83,6 +83,11 @@ routes:
     targets: [ta]
     fallbacks: [tc]
     drill: 0.2
+  tail:
+    targets: [ta, tb]
+  tail-hedged:
+    targets: [ta, tb]
+    hedge: {after: 150ms, max_extra: 0.3}
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}

@@ -180,3 +180,52 @@ func waitUntil(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestHedgeOnTheClock checks, in virtual time, that a target silent past
+// the hedge delay gets a hedge on the next target, that the hedge's
+// answer is served, and that the slow attempt is cancelled without being
+// held against its target.
+func TestHedgeOnTheClock(t *testing.T) {
+	cancelled := make(chan struct{})
+	a := newUpstream(t, func(_ int32, w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+		close(cancelled)
+	})
+	b := newUpstream(t, func(_ int32, w http.ResponseWriter, _ *http.Request) { answerOK(w) })
+	s, fake := newGateway(t, a.URL, b.URL, "    hedge: {after: 800ms}\n    timeouts: {response: 0s}\n")
+
+	done := make(chan *httptest.ResponseRecorder)
+	go func() { done <- post(s, chatBody) }()
+	waitUntil(t, func() bool { return a.calls.Load() == 1 && fake.Pending() == 1 })
+	fake.Advance(799 * time.Millisecond)
+	if b.calls.Load() != 0 {
+		t.Fatal("hedged before the delay")
+	}
+	fake.Advance(time.Millisecond)
+	w := <-done
+	if w.Code != 200 || w.Header().Get(HeaderTarget) != "tb" || w.Header().Get(HeaderAttempts) != "2" {
+		t.Fatalf("status %d target %q attempts %q", w.Code, w.Header().Get(HeaderTarget), w.Header().Get(HeaderAttempts))
+	}
+	<-cancelled
+	m := s.opts.Metrics
+	if v := testutil.ToFloat64(m.Hedges.WithLabelValues("r", "tb", "hedge_won")); v != 1 {
+		t.Fatalf("hedge_won = %v", v)
+	}
+	if v := testutil.ToFloat64(m.Attempts.WithLabelValues("r", "ta", "canceled")); v != 1 {
+		t.Fatalf("the losing attempt was counted as %v canceled", v)
+	}
+	if st := s.state.Load().router.Targets()["ta"].Health.Snapshot(); st.Requests != 0 {
+		t.Fatalf("the loser counted against ta's health: %+v", st)
+	}
+}
+
+// TestNoHedgeWhenTheFirstTargetIsFast checks that an answer inside the
+// delay starts no hedge.
+func TestNoHedgeWhenTheFirstTargetIsFast(t *testing.T) {
+	a := newUpstream(t, func(_ int32, w http.ResponseWriter, _ *http.Request) { answerOK(w) })
+	b := newUpstream(t, func(int32, http.ResponseWriter, *http.Request) { t.Error("b was called") })
+	s, _ := newGateway(t, a.URL, b.URL, "    hedge: {after: 800ms}\n")
+	if w := post(s, chatBody); w.Code != 200 || w.Header().Get(HeaderTarget) != "ta" {
+		t.Fatalf("status %d target %q", w.Code, w.Header().Get(HeaderTarget))
+	}
+}
