@@ -82,15 +82,16 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body []byte) (*http.Resp
 // Chat sends one non-streamed request due at due, reads the answer to its
 // end, and measures it from due.
 func (c *Client) Chat(ctx context.Context, ep Endpoint, body []byte, due time.Time) Sample {
+	late := time.Since(due)
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	resp, err := c.post(ctx, ep, body)
 	if err != nil {
-		return Sample{Due: due, Latency: time.Since(due), Err: ErrClass(err)}
+		return Sample{Due: due, Latency: time.Since(due), Late: late, Err: ErrClass(err)}
 	}
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	s := Sample{Due: due, Latency: time.Since(due)}
+	s := Sample{Due: due, Latency: time.Since(due), Late: late}
 	s.Err = answerErr(resp, err)
 	return s
 }
@@ -113,14 +114,15 @@ func answerErr(resp *http.Response, readErr error) string {
 // The sample's TTFT is the time from due to the first content chunk; the
 // gaps are the times between consecutive content chunks.
 func (c *Client) Stream(ctx context.Context, ep Endpoint, body []byte, due time.Time) (Sample, []time.Duration) {
+	late := time.Since(due)
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 	resp, err := c.post(ctx, ep, body)
 	if err != nil {
-		return Sample{Due: due, Latency: time.Since(due), Err: ErrClass(err)}, nil
+		return Sample{Due: due, Latency: time.Since(due), Late: late, Err: ErrClass(err)}, nil
 	}
 	defer resp.Body.Close()
-	s := Sample{Due: due}
+	s := Sample{Due: due, Late: late}
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		s.Latency, s.Err = time.Since(due), "status "+strconv.Itoa(resp.StatusCode)

@@ -18,6 +18,9 @@ type Sample struct {
 	// TTFT is the time until a stream's first content chunk; 0 for a
 	// non-streamed request or a stream that had none.
 	TTFT time.Duration
+	// Late is the time from Due until the load generator began sending
+	// the request: its own lateness, which the latency includes.
+	Late time.Duration
 	// Err is "" for a success, else a short class of the failure:
 	// "status 503", "connect", "timeout", "no [DONE]", ….
 	Err string
@@ -125,15 +128,19 @@ type Stats struct {
 	// and the gaps between content chunks, over successful streams.
 	TTFT *Dist `json:"ttft,omitempty"`
 	Gap  *Dist `json:"gap,omitempty"`
+	// Late is the load generator's own lateness in sending, over every
+	// request: a floor under every latency above.
+	Late Dist `json:"generator_lateness"`
 }
 
 // Summary computes the stats of samples and gaps; start is when the run
 // began. stream adds the TTFT and gap distributions.
 func Summary(samples []Sample, gaps []time.Duration, start time.Time, stream bool) Stats {
 	st := Stats{Sent: len(samples), ByErr: map[string]int{}}
-	var lat, ttft []time.Duration
+	var lat, ttft, late []time.Duration
 	var end time.Time
 	for _, s := range samples {
+		late = append(late, s.Late)
 		if done := s.Due.Add(s.Latency); done.After(end) {
 			end = done
 		}
@@ -156,6 +163,7 @@ func Summary(samples []Sample, gaps []time.Duration, start time.Time, stream boo
 		st.Throughput = float64(st.OK) / st.Elapsed
 	}
 	st.Latency = Summarize(lat)
+	st.Late = Summarize(late)
 	if stream {
 		t, g := Summarize(ttft), Summarize(slices.Clone(gaps))
 		st.TTFT, st.Gap = &t, &g

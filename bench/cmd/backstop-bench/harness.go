@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/backstophq/backstop/bench/load"
+	"github.com/backstophq/backstop/internal/mock"
+)
+
+// harness holds what every scenario shares: the simulated providers, the
+// gateway binary and config, the peer, and the settings.
+type harness struct {
+	set     settings
+	root    string // the repository
+	work    string // scratch folder: configs, logs
+	sim     *mock.Simulator
+	up      upstreams
+	cfgPath string
+	bin     string // the gateway binary
+	// profDir, when set, is where each gateway process writes its CPU
+	// profile; bin is then the profiled build (bench/cmd/gateway-pprof).
+	profDir string
+	pk      *portkey // nil when the peer is not available
+	pkNote  string   // why the peer is not available
+	logf    func(format string, a ...any)
+}
+
+// target is an endpoint under test: the process behind it (nil for the
+// simulator, which runs in this process) and the client that loads it.
+type target struct {
+	ep     load.Endpoint
+	proc   *proc
+	client *load.Client
+}
+
+func newTarget(ep load.Endpoint, p *proc, maxConns int) *target {
+	return &target{ep: ep, proc: p, client: load.NewClient(maxConns)}
+}
+
+func directEndpoint(p *mock.Provider) load.Endpoint {
+	return load.Endpoint{Name: "direct", URL: p.URL() + "/chat/completions", Model: upstreamModel}
+}
+
+func backstopEndpoint(p *proc, route string) load.Endpoint {
+	return load.Endpoint{Name: "backstop", URL: "http://" + p.addr + "/v1/chat/completions", Model: route}
+}
+
+// startBackstop starts a fresh gateway process; tag names its log and
+// profile files.
+func (h *harness) startBackstop(tag string) (*proc, error) {
+	var extra []string
+	if h.profDir != "" {
+		extra = []string{"--cpuprofile", filepath.Join(h.profDir, "backstop-"+tag+".pprof")}
+	}
+	return startBackstop(h.bin, h.cfgPath, filepath.Join(h.work, "backstop-"+tag+".log"), extra...)
+}
+
+// startPortkey starts a fresh peer process, or returns nil and the reason
+// it cannot.
+func (h *harness) startPortkey(tag string) (*proc, string) {
+	if h.pk == nil {
+		return nil, h.pkNote
+	}
+	p, err := h.pk.start(filepath.Join(h.work, "portkey-"+tag+".log"))
+	if err != nil {
+		return nil, "could not start: " + err.Error()
+	}
+	return p, ""
+}
+
+// Run is one endpoint's result at one load point.
+type Run struct {
+	Endpoint string `json:"endpoint"`
+	// Skipped says why the endpoint was not measured here; the rest is
+	// then empty.
+	Skipped string `json:"skipped,omitempty"`
+	load.Stats
+	// GatewayCPU is the gateway process's CPU time (user + system) per
+	// successful request, in µs; 0 for the simulator alone.
+	GatewayCPU float64 `json:"gateway_cpu_us_per_request,omitempty"`
+}
+
+func skipped(name, why string) Run { return Run{Endpoint: name, Skipped: why} }
+
+// openLoop sends requests to t at rate for d, recording into rec when it
+// is not nil, and returns when every answer is in. It returns the time
+// from the start to the last answer.
+func (h *harness) openLoop(ctx context.Context, t *target, rate float64, d time.Duration, stream bool, rec *load.Recorder) time.Duration {
+	body := load.ChatBody(t.ep.Model, stream)
+	var wg sync.WaitGroup
+	unpin := load.PinForTiming()
+	defer unpin()
+	start := time.Now()
+	load.OpenLoop{Rate: rate, Duration: d}.Run(ctx, load.RealClock{}, func(_ int, due time.Time) {
+		wg.Go(func() {
+			var s load.Sample
+			var gaps []time.Duration
+			if stream {
+				s, gaps = t.client.Stream(ctx, t.ep, body, due)
+			} else {
+				s = t.client.Chat(ctx, t.ep, body, due)
+			}
+			if rec != nil {
+				rec.Add(s, gaps)
+			}
+		})
+	})
+	wg.Wait()
+	return time.Since(start)
+}
+
+// measureOpen measures every target at rate, open-loop, for the settings'
+// duration split into rounds that take the targets in turn, so that a
+// change in the machine's load during the run falls on all of them alike.
+// Each slice is preceded by an unrecorded warm-up at the same rate.
+func (h *harness) measureOpen(ctx context.Context, ts []*target, rate float64, stream bool) ([]Run, error) {
+	recs := make([]*load.Recorder, len(ts))
+	elapsed := make([]time.Duration, len(ts))
+	cpu := make([]time.Duration, len(ts))
+	slice := h.set.Duration.D() / time.Duration(h.set.Rounds)
+	for i := range ts {
+		recs[i] = load.NewRecorder(int(rate*h.set.Duration.D().Seconds()) + 1)
+	}
+	for round := 0; round < h.set.Rounds; round++ {
+		for i, t := range ts {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			h.openLoop(ctx, t, rate, h.set.Warmup.D(), stream, nil)
+			before := procCPU(t.proc)
+			elapsed[i] += h.openLoop(ctx, t, rate, slice, stream, recs[i])
+			cpu[i] += procCPU(t.proc) - before
+			if t.proc != nil && t.proc.exited() {
+				return nil, fmt.Errorf("%s exited during the run; see its log in %s", t.ep.Name, h.work)
+			}
+		}
+	}
+	runs := make([]Run, len(ts))
+	for i, t := range ts {
+		runs[i] = h.runOf(t, recs[i], elapsed[i], cpu[i], stream)
+	}
+	return runs, nil
+}
+
+// runOf summarises a target's recorded samples over elapsed.
+func (h *harness) runOf(t *target, rec *load.Recorder, elapsed, cpu time.Duration, stream bool) Run {
+	st := load.Summary(rec.Samples(), rec.Gaps(), time.Time{}, stream)
+	st.Elapsed = elapsed.Seconds()
+	st.Throughput = float64(st.OK) / st.Elapsed
+	r := Run{Endpoint: t.ep.Name, Stats: st}
+	if t.proc != nil && st.OK > 0 {
+		r.GatewayCPU = float64(cpu.Microseconds()) / float64(st.OK)
+	}
+	return r
+}
+
+// closedLoop measures t's most throughput: workers requests in flight at
+// once, each sent as soon as the previous one is answered.
+func (h *harness) closedLoop(ctx context.Context, t *target, workers int) Run {
+	body := load.ChatBody(t.ep.Model, false)
+	loop := func(d time.Duration, rec *load.Recorder) time.Duration {
+		_, el := load.ClosedLoop{Workers: workers, Duration: d}.Run(ctx, load.RealClock{}, func(_ int, sent time.Time) {
+			s := t.client.Chat(ctx, t.ep, body, sent)
+			if rec != nil {
+				rec.Add(s, nil)
+			}
+		})
+		return el
+	}
+	loop(h.set.Warmup.D(), nil)
+	rec := load.NewRecorder(1 << 16)
+	before := procCPU(t.proc)
+	el := loop(h.set.SatDuration.D(), rec)
+	return h.runOf(t, rec, el, procCPU(t.proc)-before, false)
+}
+
+// procCPU is p's CPU time so far; 0 for no process or when it cannot be
+// read.
+func procCPU(p *proc) time.Duration {
+	if p == nil {
+		return 0
+	}
+	d, _ := cpuTime(p.Pid())
+	return d
+}
+
+// Delta is what a gateway adds to the direct figure at each percentile,
+// in µs: a difference of percentiles, not a percentile of differences.
+type Delta struct {
+	P50  float64 `json:"p50_us"`
+	P90  float64 `json:"p90_us"`
+	P99  float64 `json:"p99_us"`
+	P999 float64 `json:"p99_9_us"`
+}
+
+func added(via, direct load.Dist) Delta {
+	return Delta{P50: via.P50 - direct.P50, P90: via.P90 - direct.P90, P99: via.P99 - direct.P99, P999: via.P999 - direct.P999}
+}
+
+// deltas computes, for every measured gateway run, what it adds to the
+// direct run (runs[0]) with pick choosing the distribution.
+func deltas(runs []Run, pick func(Run) *load.Dist) map[string]Delta {
+	out := map[string]Delta{}
+	if len(runs) == 0 || runs[0].Skipped != "" || pick(runs[0]) == nil {
+		return out
+	}
+	for _, r := range runs[1:] {
+		if r.Skipped == "" && r.OK > 0 && pick(r) != nil {
+			out[r.Endpoint] = added(*pick(r), *pick(runs[0]))
+		}
+	}
+	return out
+}
+
+func closeTargets(ts ...*target) {
+	for _, t := range ts {
+		if t != nil {
+			t.client.Close()
+		}
+	}
+}
