@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,5 +182,54 @@ func TestHedgingCutsTheSlowTail(t *testing.T) {
 	}
 	if after > before/2 {
 		t.Fatalf("hedging did not cut the p99: %v → %v", before, after)
+	}
+}
+
+// TestCutStreamContinuesOnAPrefillTarget kills a stream after three
+// chunks: the route continues it on a target that takes an assistant
+// prefill, and the client reads one stream whose text is the partial
+// answer followed by the continuation, ending in one [DONE].
+func TestCutStreamContinuesOnAPrefillTarget(t *testing.T) {
+	e := newE2E(t)
+	e.fault(e.a, mock.Fault{CutAfterChunks: 3})
+	acc := streamed(t, e.client.Chat.Completions.NewStreaming(e.ctx(), chatParams("continued", "tell me a story")))
+	got := acc.Choices[0].Message.Content
+	e.fault(e.a, mock.Fault{})
+
+	// What c was asked: the conversation plus a's partial answer.
+	rec := e.c.Stats().Recent
+	if len(rec) != 1 {
+		t.Fatalf("c got %d requests, want 1 continuation", len(rec))
+	}
+	var body struct {
+		Messages []struct{ Role, Content string } `json:"messages"`
+	}
+	if err := json.Unmarshal(rec[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	last := body.Messages[len(body.Messages)-1]
+	direct, err := e.directClient(e.a).Chat.Completions.New(e.ctx(), chatParams("model-a", "tell me a story"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Role != "assistant" || last.Content == "" || !strings.HasPrefix(direct.Choices[0].Message.Content, last.Content) {
+		t.Fatalf("continuation prefill %+v is not the start of a's answer %q", last, direct.Choices[0].Message.Content)
+	}
+	// c's own continuation, asked directly with the same body.
+	resp, cont := e.postTo(e.c.URL()+"/chat/completions", rec[0].Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("direct continuation: %d", resp.StatusCode)
+	}
+	if want := last.Content + streamText(t, cont); got != want {
+		t.Fatalf("client read\n%q\nwant partial + continuation\n%q", got, want)
+	}
+	if n := e.metric("backstop_continuations_total", `from="ta"`, `to="tc"`, `result="ok"`); n != 1 {
+		t.Fatalf("continuations ok = %v", n)
+	}
+	// Raw bytes: one [DONE], no error event.
+	e.fault(e.a, mock.Fault{CutAfterChunks: 3})
+	_, raw := e.post("/v1/chat/completions", "application/json", `{"model":"continued","stream":true,"messages":[{"role":"user","content":"x"}]}`, nil)
+	if strings.Count(string(raw), "data: [DONE]") != 1 || strings.Contains(string(raw), `"error"`) {
+		t.Fatalf("continued stream:\n%s", raw)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -57,7 +58,7 @@ providers:
 targets:
   ta: {provider: a, model: model-a}
   tb: {provider: b, model: model-b}
-  tc: {provider: c, model: model-c}
+  tc: {provider: c, model: model-c, prefill: true}
 routes:
   main:
     targets: [ta, tb]
@@ -88,6 +89,10 @@ routes:
   tail-hedged:
     targets: [ta, tb]
     hedge: {after: 150ms, max_extra: 0.3}
+  continued:
+    targets: [ta]
+    fallbacks: [tc]
+    continue_on_cut: true
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}
@@ -282,4 +287,43 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// postTo posts body to url and returns the response and its body.
+func (e *e2e) postTo(url string, body []byte) (*http.Response, []byte) {
+	e.t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp, b
+}
+
+// streamText concatenates the content deltas of a raw OpenAI stream.
+func streamText(t *testing.T, raw []byte) string {
+	t.Helper()
+	var out strings.Builder
+	for _, line := range strings.Split(string(raw), "\n") {
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok || data == "[DONE]" {
+			continue
+		}
+		var chunk struct {
+			Choices []struct {
+				Delta struct{ Content string } `json:"delta"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(data), &chunk); err != nil {
+			t.Fatalf("chunk %q: %v", data, err)
+		}
+		if len(chunk.Choices) > 0 {
+			out.WriteString(chunk.Choices[0].Delta.Content)
+		}
+	}
+	return out.String()
 }

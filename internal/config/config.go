@@ -97,6 +97,11 @@ type Target struct {
 	Price Price `yaml:"price"`
 	// Tier is a free label such as "frontier", "fast" or "basic". Default "".
 	Tier string `yaml:"tier"`
+	// Prefill says the target continues a conversation that ends with an
+	// assistant message (Anthropic models do; OpenAI-compatible servers
+	// only when set up for it), which continue_on_cut needs. Default
+	// false.
+	Prefill bool `yaml:"prefill"`
 	// FirstToken, when set, replaces the route's timeouts.first_token for
 	// attempts on this target. Default 0 (use the route's).
 	FirstToken Duration `yaml:"first_token"`
@@ -145,6 +150,14 @@ type Route struct {
 	// request that fails on its fallback goes on to the primary targets,
 	// so clients do not pay for it. Default 0 (no drills).
 	Drill Percent `yaml:"drill"`
+
+	// ContinueOnCut, when a stream breaks after it has begun, continues
+	// the answer on the next target of the chain that can take an
+	// assistant prefill (a target with prefill: true), sending it the
+	// conversation and the partial answer, so the client sees one
+	// uninterrupted stream. Streams that were calling a tool are not
+	// continued. Default false.
+	ContinueOnCut bool `yaml:"continue_on_cut"`
 
 	// Hedge, when its after is set, starts the next target of the chain
 	// when the current one has produced no first token after a delay;

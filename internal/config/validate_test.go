@@ -118,7 +118,7 @@ func TestParseErrors(t *testing.T) {
 		), []wantErr{{"routes.r.tiemouts", 8, `unknown key "tiemouts" (did you mean "timeouts"?)`}}},
 		{"unknown key without suggestion", base(
 			"    sticky: {cooldown: 30s}",
-		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, drill, fallbacks, headers,`}}},
+		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, continue_on_cut, drill, fallbacks, headers,`}}},
 		{"unknown top-level key", lines(
 			"listn: :9090",
 			"providers: {p: {type: openai}}",

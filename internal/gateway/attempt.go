@@ -43,6 +43,17 @@ type try struct {
 	rd   *sse.Reader // stream: positioned after the first content event
 	held []byte      // stream: the preamble and the first content event
 	body []byte      // non-stream: the whole answer
+
+	// reqBody, when set, is sent instead of the client's body with the
+	// target's model (a continuation's body).
+	reqBody []byte
+	// streamID, for a continuation, is the id of the stream the client
+	// saw begin: every relayed chunk gets it, and the continuation's own
+	// preamble is dropped.
+	streamID []byte
+	// firstData is the first content chunk's data, kept when the route
+	// continues cut streams.
+	firstData []byte
 }
 
 // newTry starts the clock of an attempt on t.
@@ -69,7 +80,10 @@ func (a *try) close() {
 // write to the client.
 func (a *try) get() *failure.Error {
 	c := a.c
-	body := openai.RewriteModel(c.body, c.req, a.t.QuotedModel)
+	body := a.reqBody
+	if body == nil {
+		body = openai.RewriteModel(c.body, c.req, a.t.QuotedModel)
+	}
 	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect), body, c.header)
 	if err != nil {
 		return a.classify(err)
@@ -147,7 +161,9 @@ func (a *try) firstChunk() *failure.Error {
 		}
 		switch openai.Classify(ev.Data) {
 		case openai.Preamble:
-			a.held = append(a.held, ev.Raw...)
+			if a.streamID == nil {
+				a.held = append(a.held, ev.Raw...)
+			}
 			continue
 		case openai.ErrorChunk:
 			e, _ := openai.ParseError(ev.Data)
@@ -157,7 +173,10 @@ func (a *try) firstChunk() *failure.Error {
 		case openai.Garbage:
 			return failure.Newf(failure.Malformed, "stream event is not a chunk")
 		}
-		a.held = append(a.held, ev.Raw...)
+		a.held = append(a.held, a.relayed(ev)...)
+		if a.c.route.ContinueOnCut {
+			a.firstData = append([]byte(nil), ev.Data...)
+		}
 		a.ttft = a.c.s.since(a.start)
 		a.dog.idle(a.c.s.clock, a.c.route.Timeouts.Idle)
 		return nil
@@ -187,6 +206,10 @@ func (a *try) deliver() *failure.Error {
 	c.ttft = c.s.since(c.start)
 	if !c.send(a.held) {
 		return c.clientGone()
+	}
+	if c.route.ContinueOnCut {
+		c.streamID = openai.ChunkID(a.firstData)
+		c.keep(a.firstData)
 	}
 	return a.pump()
 }

@@ -35,8 +35,16 @@ type call struct {
 	header http.Header
 
 	attempts int
-	hedges   int           // hedges started: at most one
-	first    *route.Target // the first target tried
+	hedges   int // hedges started: at most one
+	chain    []*route.Target
+	// partial is the text relayed so far, sawTool whether a tool call was,
+	// streamID the stream's id, and continued whether a continuation was
+	// tried: what continuing a cut stream needs.
+	partial   []byte
+	sawTool   bool
+	streamID  []byte
+	continued bool
+	first     *route.Target // the first target tried
 	// last is the last failure, on lastTarget: what an exhausted request
 	// reports.
 	last       *failure.Error
@@ -120,7 +128,7 @@ func (c *call) reject(status int, e openai.Error) {
 func (c *call) run() {
 	var buf [route.MaxChain]*route.Target
 	chain, drill := c.route.Plan(buf[:0])
-	c.first = chain[0]
+	c.first, c.chain = chain[0], chain
 	if c.route.Hedge != nil {
 		c.route.Hedge.Deposit()
 	}

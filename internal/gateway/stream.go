@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/backstophq/backstop/internal/sse"
+
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
@@ -27,7 +29,7 @@ func (a *try) pump() *failure.Error {
 			if ferr.Kind == failure.Canceled {
 				return c.clientGone()
 			}
-			return c.broken(ferr)
+			return c.cut(a, ferr)
 		}
 		if !ev.HasData {
 			if !c.send(ev.Raw) {
@@ -39,7 +41,7 @@ func (a *try) pump() *failure.Error {
 		switch openai.IsErrorOrDone(ev.Data) {
 		case openai.Failed:
 			e, _ := openai.ParseError(ev.Data)
-			return c.broken(&failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)})
+			return c.cut(a, &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)})
 		case openai.End:
 			a.dog.stop()
 			if !c.send(ev.Raw) {
@@ -48,10 +50,26 @@ func (a *try) pump() *failure.Error {
 			c.outcome = metrics.OK
 			return nil
 		}
-		if !c.send(ev.Raw) {
+		if c.route.ContinueOnCut {
+			c.keep(ev.Data)
+		}
+		if !c.send(a.relayed(ev)) {
 			return c.clientGone()
 		}
 	}
+}
+
+// relayed is the event as the client gets it: as it came, or, on a
+// continuation, with the id of the stream the client saw begin.
+func (a *try) relayed(ev sse.Event) []byte {
+	if a.streamID == nil {
+		return ev.Raw
+	}
+	data := openai.WithID(ev.Data, a.streamID)
+	out := make([]byte, 0, len(data)+8)
+	out = append(out, "data: "...)
+	out = append(out, data...)
+	return append(out, "\n\n"...)
 }
 
 // send writes p to the client and flushes it. It reports false when the

@@ -51,6 +51,9 @@ type Metrics struct {
 	// Hedges counts hedged requests by route, hedge target and result
 	// ("first_won", "hedge_won", "both_failed").
 	Hedges *prometheus.CounterVec
+	// Continuations counts streams cut after commit and continued on
+	// another target, by route, from, to and result.
+	Continuations *prometheus.CounterVec
 	// Drills counts fire-drill requests by route, drilled fallback target
 	// and result ("ok" when the fallback served, else its failure).
 	Drills *prometheus.CounterVec
@@ -97,7 +100,11 @@ func New() *Metrics {
 		Name: "backstop_hedges_total",
 		Help: "Hedges started because a target was slow to its first token, by route, hedge target and result.",
 	}, []string{"route", "target", "result"})
-	reg.MustRegister(m.Requests, m.Attempts, m.Fallbacks, m.Latency, m.TTFT, m.Drills, m.Hedges)
+	m.Continuations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backstop_continuations_total",
+		Help: "Streams cut after they began and continued on a prefill-capable target, by route, from, to and result.",
+	}, []string{"route", "from", "to", "result"})
+	reg.MustRegister(m.Requests, m.Attempts, m.Fallbacks, m.Latency, m.TTFT, m.Drills, m.Hedges, m.Continuations)
 	return m
 }
 

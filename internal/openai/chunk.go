@@ -106,3 +106,55 @@ func IsErrorOrDone(data []byte) Relayed {
 	}
 	return Ordinary
 }
+
+// ChunkID returns the top-level "id" of a chunk as a JSON string literal
+// (quotes included), or nil when it has none.
+func ChunkID(data []byte) []byte {
+	if !json.Valid(data) {
+		return nil
+	}
+	var id []byte
+	_ = eachMember(data, func(key []byte, start, end int) *RequestError {
+		if string(key) == "id" && data[start] == '"' {
+			id = data[start:end]
+		}
+		return nil
+	})
+	return id
+}
+
+// WithID returns the chunk with its top-level "id" replaced by id, a JSON
+// string literal. A stream continued on another target keeps the id of
+// the stream the client saw begin, since SDKs drop chunks whose id
+// changes. Data without an id is returned as it is.
+func WithID(data, id []byte) []byte {
+	if !json.Valid(data) {
+		return data
+	}
+	out := data
+	_ = eachMember(data, func(key []byte, start, end int) *RequestError {
+		if string(key) == "id" {
+			out = make([]byte, 0, len(data)-(end-start)+len(id))
+			out = append(out, data[:start]...)
+			out = append(out, id...)
+			out = append(out, data[end:]...)
+		}
+		return nil
+	})
+	return out
+}
+
+// DeltaText returns the text of a chunk's first choice's delta, and
+// whether the chunk carried a tool call (which a continuation cannot
+// resume).
+func DeltaText(data []byte) (text string, toolCall bool) {
+	var p chunkProbe
+	if json.Unmarshal(data, &p) != nil || len(p.Choices) == 0 {
+		return "", false
+	}
+	d := p.Choices[0].Delta
+	if d.Content != nil {
+		text = *d.Content
+	}
+	return text, isSet(d.ToolCalls) || isSet(d.FunctionCall)
+}

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -65,5 +66,31 @@ func TestErrorRoundTrip(t *testing.T) {
 	}
 	if got, _ := ParseError([]byte(`{"error":{"message":"m","code":429}}`)); got.Code != "429" {
 		t.Fatalf("numeric code = %q", got.Code)
+	}
+}
+
+func TestContinuationHelpers(t *testing.T) {
+	chunk := []byte(`{"id":"chatcmpl-b","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":" more"}}]}`)
+	if got := string(ChunkID(chunk)); got != `"chatcmpl-b"` {
+		t.Fatalf("ChunkID = %s", got)
+	}
+	got := WithID(chunk, []byte(`"chatcmpl-a"`))
+	if want := bytes.Replace(chunk, []byte("chatcmpl-b"), []byte("chatcmpl-a"), 1); !bytes.Equal(got, want) {
+		t.Fatalf("WithID = %s", got)
+	}
+	if text, tool := DeltaText(chunk); text != " more" || tool {
+		t.Fatalf("DeltaText = %q %v", text, tool)
+	}
+	if _, tool := DeltaText([]byte(`{"choices":[{"delta":{"tool_calls":[{"index":0}]}}]}`)); !tool {
+		t.Fatal("tool call not seen")
+	}
+	body := []byte(`{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}`)
+	out, err := WithAssistantPrefill(body, "Hello \"there")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"model":"m","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hello \"there"}],"stream":true}`
+	if string(out) != want {
+		t.Fatalf("prefill body\n%s\nwant\n%s", out, want)
 	}
 }

@@ -157,3 +157,31 @@ func jsonKind(val []byte) string {
 	}
 	return "a number"
 }
+
+// WithAssistantPrefill returns body with an assistant message holding
+// text appended to its messages: the prefill that asks a model to go on
+// from text. body must be a request that ParseChat accepted.
+func WithAssistantPrefill(body []byte, text string) ([]byte, error) {
+	var end int
+	_ = eachMember(body, func(key []byte, start, stop int) *RequestError {
+		if string(key) == "messages" {
+			end = stop - 1 // the closing bracket
+		}
+		return nil
+	})
+	if end <= 0 || body[end] != ']' {
+		return nil, errors.New("openai: body has no messages array")
+	}
+	msg, err := json.Marshal(struct {
+		Role    string `json:"role"`
+		Content string `json:"content"`
+	}{"assistant", text})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(body)+len(msg)+1)
+	out = append(out, body[:end]...)
+	out = append(out, ',')
+	out = append(out, msg...)
+	return append(out, body[end:]...), nil
+}

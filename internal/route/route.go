@@ -33,6 +33,8 @@ type Target struct {
 	Health *health.Window
 	// Price is per million tokens, in USD.
 	Price config.Price
+	// Prefill says the target continues a trailing assistant message.
+	Prefill bool
 	// InFlight counts the attempts on the target now under way.
 	InFlight atomic.Int64
 	// ttft is the target's TTFT percentiles at the last table update.
@@ -91,6 +93,9 @@ type Route struct {
 	Drill float64
 	// Hedge is the route's hedging policy; nil when it does not hedge.
 	Hedge *Hedge
+	// ContinueOnCut continues a stream that broke after commit on a
+	// prefill-capable target of the chain.
+	ContinueOnCut bool
 	// Random returns a uniform float in [0,1) for drills; nil means
 	// math/rand/v2.
 	Random func() float64

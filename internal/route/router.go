@@ -72,7 +72,7 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model),
 			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
 			Health: health.NewWindow(opts.Clock, healthSpan, healthBuckets),
-			Price:  tc.Price,
+			Price:  tc.Price, Prefill: tc.Prefill,
 		}
 	}
 	for name, rc := range cfg.Routes {
@@ -149,6 +149,7 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string, clk
 	}
 	r.MaxStep = float64(rc.Health.MaxStep)
 	r.Drill = float64(rc.Drill)
+	r.ContinueOnCut = rc.ContinueOnCut
 	if fixed, pct, err := rc.Hedge.Delay(); err != nil {
 		return nil, fmt.Errorf("routes.%s.hedge.after: %w", name, err)
 	} else if fixed > 0 || pct > 0 {
