@@ -247,7 +247,7 @@ func (r *Report) markdownFailover(w io.Writer) {
 	if f == nil {
 		return
 	}
-	fmt.Fprintf(w, "## 4. Failover\n\nRoute of two targets (ordered), %g req/s non-streaming through Backstop, attempt timeout %s. The primary is healthy for %s, then fails for %s. Added = during the fault − before it. Recovery = from the fault's start until every later %s bucket of the fault is at 100 %% success (or at a p99 within 2× the healthy p99).\n\n",
+	fmt.Fprintf(w, "## 4. Failover\n\nRoute of two targets (ordered), %g req/s non-streaming through Backstop, attempt timeout %s. The primary is healthy for %s, then fails for %s. Added = during the fault − before it. Recovery = from the fault's start until every later %s bucket of the fault is at 100 %% success (or has a median within the healthy p99).\n\n",
 		f.Rate, f.Timeout, r.Settings.FailBefore, r.Settings.FailFor, f.Step)
 	var rows [][]string
 	for _, fr := range f.Faults {
@@ -257,33 +257,32 @@ func (r *Report) markdownFailover(w io.Writer) {
 			fmt.Sprintf("%.2f %% (%s)", 100*float64(fr.During.OK)/math.Max(1, float64(fr.During.Sent)), errSummary(fr.During)),
 			msOrNever(fr.SuccessRecoveryMs), msOrNever(fr.LatencyRecoveryMs)})
 	}
-	table(w, []string{"primary", "before p50 / p99", "during p50 / p99", "added p50 / p99", "success during", "to 100 % success", "to healthy p99"}, rows)
+	table(w, []string{"primary", "before p50 / p99", "during p50 / p99", "added p50 / p99", "success during", "to 100 % success", "to healthy median"}, rows)
 	for _, fr := range f.Faults {
-		fmt.Fprintf(w, "Primary %s, per %s from 0.5 s before the fault (| marks its start): success %%, p99\n\n```\n", fr.Name, f.Step)
+		fmt.Fprintf(w, "Primary %s, per %s (ms) from 0.5 s before the fault (| marks its start): success %%, p50, p99\n\n```\n", fr.Name, f.Step)
 		from := max(0, fr.FaultBucket-5)
-		var succ, p99 []string
+		var succ, p50, p99 []string
 		for i := from; i < len(fr.Timeline); i++ {
 			mark := " "
 			if i == fr.FaultBucket {
 				mark = "|"
 			}
 			b := fr.Timeline[i]
-			succ = append(succ, fmt.Sprintf("%s%3.0f", mark, 100*b.Success))
-			p99 = append(p99, fmt.Sprintf("%s%s", mark, compactUS(b.P99)))
+			succ = append(succ, fmt.Sprintf("%s%6.0f", mark, 100*b.Success))
+			p50 = append(p50, mark+compactUS(b.P50))
+			p99 = append(p99, mark+compactUS(b.P99))
 		}
-		fmt.Fprintf(w, "success %s\np99     %s\n```\n\n", strings.Join(succ, ""), strings.Join(p99, ""))
+		fmt.Fprintf(w, "success %s\np50     %s\np99     %s\n```\n\n", strings.Join(succ, ""), strings.Join(p50, ""), strings.Join(p99, ""))
 	}
 }
 
-// compactUS writes a duration in µs in 5 characters or fewer.
+// compactUS writes a duration given in µs in 6 columns, in ms.
 func compactUS(v float64) string {
 	switch {
-	case v < 1000:
-		return fmt.Sprintf("%4.0fµ", v)
-	case v < 1e6:
-		return fmt.Sprintf("%4.0fm", v/1000)
+	case v < 9999.5:
+		return fmt.Sprintf("%6.1f", v/1000)
 	default:
-		return fmt.Sprintf("%4.1fs", v/1e6)
+		return fmt.Sprintf("%6.0f", v/1000)
 	}
 }
 

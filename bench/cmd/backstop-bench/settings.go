@@ -70,6 +70,9 @@ type settings struct {
 	// PeerMaxRate is the highest rate the peer is run at: it saturates
 	// near 400 req/s, and above that a run only fills its queue.
 	PeerMaxRate float64 `json:"peer_max_rate"`
+	// PeerMaxStreamRate is the same for streams: each carries
+	// StreamTokens chunks, and the peer spends milliseconds per chunk.
+	PeerMaxStreamRate float64 `json:"peer_max_stream_rate"`
 	// SatDuration is the measured time of a closed-loop run.
 	SatDuration Duration `json:"saturation_duration"`
 	// Workers is the closed loop's concurrency.
@@ -100,24 +103,25 @@ type settings struct {
 
 func fullSettings() settings {
 	return settings{
-		Profile:      "full",
-		Duration:     Duration(10 * time.Second),
-		Rounds:       2,
-		Warmup:       Duration(500 * time.Millisecond),
-		Rates:        numbers{200, 500, 1000, 2000, 4000},
-		PeerMaxRate:  500,
-		SatDuration:  Duration(5 * time.Second),
-		Workers:      32,
-		StreamRates:  numbers{200, 1000},
-		StreamTokens: 50,
-		StreamTPS:    200,
-		Held:         numbers{1000, 5000},
-		HeldTPS:      1,
-		HeldOpenRate: 1000,
-		FailRate:     200,
-		FailBefore:   Duration(2 * time.Second),
-		FailFor:      Duration(4 * time.Second),
-		Scenarios:    numbers{1, 2, 3, 4, 5},
+		Profile:           "full",
+		Duration:          Duration(10 * time.Second),
+		Rounds:            2,
+		Warmup:            Duration(500 * time.Millisecond),
+		Rates:             numbers{200, 500, 1000, 2000, 4000},
+		PeerMaxRate:       500,
+		PeerMaxStreamRate: 200,
+		SatDuration:       Duration(5 * time.Second),
+		Workers:           32,
+		StreamRates:       numbers{200, 500, 1000},
+		StreamTokens:      50,
+		StreamTPS:         200,
+		Held:              numbers{1000, 5000},
+		HeldTPS:           1,
+		HeldOpenRate:      1000,
+		FailRate:          200,
+		FailBefore:        Duration(2 * time.Second),
+		FailFor:           Duration(4 * time.Second),
+		Scenarios:         numbers{1, 2, 3, 4, 5},
 	}
 }
 
@@ -144,6 +148,7 @@ func (s *settings) bindFlags(fs *flag.FlagSet) {
 	fs.Var(&s.Warmup, "warmup", "unrecorded warm-up before each measured slice")
 	fs.Var(&s.Rates, "rates", "scenario 1 rates, req/s, comma-separated")
 	fs.Float64Var(&s.PeerMaxRate, "peer-max-rate", s.PeerMaxRate, "highest rate the peer is run at")
+	fs.Float64Var(&s.PeerMaxStreamRate, "peer-max-stream-rate", s.PeerMaxStreamRate, "highest stream rate the peer is run at")
 	fs.Var(&s.SatDuration, "saturation-duration", "measured time of each closed-loop run")
 	fs.IntVar(&s.Workers, "workers", s.Workers, "closed-loop concurrency")
 	fs.Var(&s.StreamRates, "stream-rates", "scenario 2 rates, req/s")

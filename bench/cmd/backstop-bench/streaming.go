@@ -47,10 +47,10 @@ func (h *harness) streaming(ctx context.Context) (*StreamingResult, error) {
 		h.logf("scenario 2: %g streams/s", rate)
 		ts := []*target{direct, via}
 		peerSkip := why
-		if peer != nil && rate <= h.set.PeerMaxRate {
+		if peer != nil && rate <= h.set.PeerMaxStreamRate {
 			ts = append(ts, peer)
 		} else if peer != nil {
-			peerSkip = fmt.Sprintf("not run above %g streams/s (--peer-max-rate): it saturates near 400 req/s", h.set.PeerMaxRate)
+			peerSkip = fmt.Sprintf("not run above %g streams/s (--peer-max-stream-rate): it spends ~5 ms of CPU per stream", h.set.PeerMaxStreamRate)
 		}
 		runs, err := h.measureOpen(ctx, ts, rate, true)
 		if err != nil {
