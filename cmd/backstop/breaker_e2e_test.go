@@ -233,3 +233,40 @@ func TestCutStreamContinuesOnAPrefillTarget(t *testing.T) {
 		t.Fatalf("continued stream:\n%s", raw)
 	}
 }
+
+// TestLatencyOverSLAShiftsWeightsInSteps slows the primary of a weighted
+// 70/30 route past its latency SLA, with no errors at all, and watches the
+// live weight in /metrics: it must fall to 0 in steps of at most
+// max_step × base (14) per update, never in one jump.
+func TestLatencyOverSLAShiftsWeightsInSteps(t *testing.T) {
+	e := newE2E(t)
+	stop := make(chan struct{})
+	l := e.steadyLoad("shifting", 40, stop)
+	defer func() { close(stop); l.wg.Wait() }()
+	weight := func() float64 { return e.metric("backstop_target_weight", `route="shifting"`, `target="ta"`) }
+	waitFor(t, func() bool { return weight() == 70 })
+	e.fault(e.a, mock.Fault{Latency: mock.Duration(500 * time.Millisecond)})
+	seen := []float64{70}
+	deadline := time.Now().Add(15 * time.Second)
+	for seen[len(seen)-1] > 0 && time.Now().Before(deadline) {
+		if w := weight(); w != seen[len(seen)-1] {
+			seen = append(seen, w)
+		}
+		time.Sleep(20 * time.Millisecond) // a scrape interval, not a synchronisation
+	}
+	t.Logf("ta's live weight: %v", seen)
+	if seen[len(seen)-1] != 0 {
+		t.Fatalf("weight did not reach 0: %v", seen)
+	}
+	for i := 1; i < len(seen); i++ {
+		if d := seen[i-1] - seen[i]; d < 0 || d > 14+1e-9 {
+			t.Fatalf("step %v → %v is not a fall of at most 14", seen[i-1], seen[i])
+		}
+	}
+	if len(seen) < 5 {
+		t.Fatalf("only %d distinct weights on the way down: %v", len(seen), seen)
+	}
+	if n := l.failed.Load(); n != 0 {
+		t.Fatalf("%d requests failed", n)
+	}
+}

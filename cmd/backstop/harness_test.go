@@ -50,6 +50,7 @@ const testConfig = `
 listen: 127.0.0.1:0
 max_body_bytes: 64KiB
 headers: [x-tenant]
+health_interval: 200ms
 log: {level: info, requests: true}
 providers:
   a: {type: openai, base_url: %s, api_key: test-key-a}
@@ -93,6 +94,11 @@ routes:
     targets: [ta]
     fallbacks: [tc]
     continue_on_cut: true
+  shifting:
+    strategy: weighted
+    targets: [{target: ta, weight: 70}, {target: tb, weight: 30}]
+    health: {p99_latency: 200ms, min_requests: 5, max_step: 0.2}
+    breaker: {consecutive_failures: 0, error_rate: 0}
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}
