@@ -113,11 +113,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 
 	fmt.Fprintf(opts.Out, "Backstop demo: gateway on http://%s, route \"smart\" = gpt-primary 80%% / gpt-secondary 20%%, fallback gpt-backup.\n", gw.Addr())
 	fmt.Fprintf(opts.Out, "%d requests/s, half of them streamed, for %s.\n\n", opts.Rate, opts.Duration)
-	return play(ctx, opts, "http://"+gw.Addr(), primary)
+	return play(ctx, opts, "http://"+gw.Addr(), primary, gw.Server)
 }
 
 // play runs the traffic and the timeline and prints a line a second.
-func play(ctx context.Context, opts Options, base string, primary *mock.Provider) (Result, error) {
+func play(ctx context.Context, opts Options, base string, primary *mock.Provider, gw *gateway.Server) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, opts.Duration)
 	defer cancel()
 	tr := newTraffic(base, opts.Rate)
@@ -144,13 +144,13 @@ func play(ctx context.Context, opts Options, base string, primary *mock.Provider
 			tr.wait()
 			last := tr.snapshot()
 			res.add(last)
-			printSecond(opts.Out, time.Since(start), last)
+			printSecond(opts.Out, time.Since(start), last, gw.Table())
 			printSummary(opts.Out, res)
 			return res, nil
 		case <-tick.C:
 			s := tr.snapshot()
 			res.add(s)
-			printSecond(opts.Out, time.Since(start), s)
+			printSecond(opts.Out, time.Since(start), s, gw.Table())
 		}
 	}
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"time"
+
+	"github.com/backstophq/backstop/internal/route"
 )
 
 // RunTable recomputes the routing table of the router in force every
@@ -25,3 +27,6 @@ func (s *Server) RunTable(ctx context.Context, interval time.Duration) {
 		t.Reset(interval)
 	}
 }
+
+// Table returns the routing table in force (nil before the first update).
+func (s *Server) Table() *route.Table { return s.state.Load().router.Table() }
