@@ -105,6 +105,30 @@ type Target struct {
 	// FirstToken, when set, replaces the route's timeouts.first_token for
 	// attempts on this target. Default 0 (use the route's).
 	FirstToken Duration `yaml:"first_token"`
+	// Probe configures active health probes of the target. Default: no
+	// probes.
+	Probe Probe `yaml:"probe"`
+}
+
+// Probe configures the active health probes of one target: a tiny real
+// request (one token, streamed) sent on an interval, whose outcome,
+// latency and time to first token feed the target's health window like
+// a live attempt, so an idle fallback's health is known before it is
+// needed.
+type Probe struct {
+	// Interval is the time between two probes of the target. Each wait is
+	// drawn around it (see Jitter); a probe due while the previous one is
+	// still running is skipped. 0 turns probes off. Default 0.
+	Interval Duration `yaml:"interval"`
+	// Timeout bounds one probe, from sending it to its first content
+	// chunk; a probe that takes longer fails as a timeout, which counts
+	// against the target. Must be above 0 and at most Interval when
+	// Interval is set. Default 5s.
+	Timeout Duration `yaml:"timeout"`
+	// Jitter spreads probes: each wait is uniform within ± this share of
+	// Interval, so that targets and gateway replicas do not probe in
+	// lockstep. Default 10%.
+	Jitter Percent `yaml:"jitter"`
 }
 
 // Price is a target's price per million tokens, in USD.

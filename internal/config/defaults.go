@@ -28,6 +28,8 @@ const (
 	defaultIdle           = 30 * time.Second
 	defaultTotal          = 120 * time.Second
 	defaultRetryAfter     = 5 * time.Second
+	defaultProbeTimeout   = 5 * time.Second
+	defaultProbeJitter    = 0.1
 )
 
 // Route strategies.
@@ -80,6 +82,10 @@ func (p *Provider) finish() {
 	if p.BaseURL == "" {
 		p.BaseURL = defaultBaseURLs[p.Type]
 	}
+}
+
+func (t *Target) setDefaults() {
+	t.Probe = Probe{Timeout: Duration(defaultProbeTimeout), Jitter: defaultProbeJitter}
 }
 
 func (r *Route) setDefaults() {

@@ -41,7 +41,8 @@ func TestDefaults(t *testing.T) {
 			ConnectTimeout: Duration(2 * time.Second),
 			MaxIdleConns:   256,
 		}},
-		Targets: map[string]*Target{"t": {Provider: "p", Model: "m"}},
+		Targets: map[string]*Target{"t": {Provider: "p", Model: "m",
+			Probe: Probe{Timeout: Duration(5 * time.Second), Jitter: 0.1}}},
 		Routes: map[string]*Route{"r": {
 			Strategy: "ordered",
 			Targets:  []RouteTarget{{Target: "t", Weight: 1}},
@@ -284,6 +285,11 @@ func TestDefaultConfig(t *testing.T) {
 		p := cfg.Providers[name]
 		if p == nil || p.BaseURL != url || p.APIKey != "" || p.Type != "openai" {
 			t.Errorf("provider %s = %+v, want openai at %s without a key", name, p, url)
+		}
+	}
+	for name, tc := range cfg.Targets {
+		if tc.Probe.Interval.D() != 5*time.Second || tc.Probe.Timeout.D() != 5*time.Second {
+			t.Errorf("target %s probe = %+v, want every 5s with a 5s timeout", name, tc.Probe)
 		}
 	}
 	smart := cfg.Routes["smart"]

@@ -148,6 +148,25 @@ func (v *validator) target(path, name string, t *Target, c *Config) {
 		}
 	}
 	v.nonNegative(path+".first_token", t.FirstToken)
+	v.probe(path+".probe", &t.Probe)
+}
+
+// probe checks a target's active health probes. Timeout bounds a probe
+// only when there are probes, and a probe longer than the interval would
+// only be followed by skipped ones.
+func (v *validator) probe(path string, p *Probe) {
+	v.nonNegative(path+".interval", p.Interval)
+	v.nonNegative(path+".timeout", p.Timeout)
+	if !(p.Jitter >= 0 && p.Jitter <= 1) {
+		v.add(path+".jitter", "%v is not between 0%% and 100%%", p.Jitter)
+	}
+	switch {
+	case p.Interval <= 0 || p.Timeout < 0:
+	case p.Timeout == 0:
+		v.add(path+".timeout", "must be above 0 when interval is set")
+	case p.Timeout > p.Interval:
+		v.add(path+".timeout", "timeout (%s) must be <= interval (%s)", p.Timeout, p.Interval)
+	}
 }
 
 // route checks one route.
