@@ -1,0 +1,124 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/backstophq/backstop/internal/failure"
+	"github.com/backstophq/backstop/internal/health"
+	"github.com/backstophq/backstop/internal/openai"
+	"github.com/backstophq/backstop/internal/sse"
+)
+
+// Header marks a probe request, with the value "1", so that providers'
+// logs and the simulated providers can tell probes from traffic.
+const Header = "X-Backstop-Probe"
+
+const (
+	// maxEvent bounds one event of a probe's stream: a one-token chunk is
+	// a few hundred bytes.
+	maxEvent = 64 << 10
+	// maxDrain bounds what is read after the first content chunk, only
+	// so that the connection can be reused.
+	maxDrain = 64 << 10
+)
+
+// errTimeout is the cause of a probe's context when its timeout fired.
+var errTimeout = errors.New("probe: timeout")
+
+// requestBody is the OpenAI chat request of a probe of model: one short
+// message, one token, streamed with usage, so that it costs next to
+// nothing and measures the time to first token like a streamed request.
+func requestBody(model string) []byte {
+	b := []byte(`{"model":`)
+	b = append(b, openai.Quote(model)...)
+	return append(b, `,"messages":[{"role":"user","content":"ping"}],"max_tokens":1,"stream":true,"stream_options":{"include_usage":true}}`...)
+}
+
+// probe sends one probe to t under ctx, bounded by t.Timeout, and records
+// its outcome in t's health window, by the rules of a live attempt:
+// success with its time to first token as both latency and TTFT, and a
+// failure counted when failure.Error.CountsAgainstProvider says so (a
+// timeout does). A probe cut short because ctx ended (the prober
+// stopping) is not recorded.
+func (p *Prober) probe(ctx context.Context, t *probed) Result {
+	pctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := p.clock.AfterFunc(t.Timeout, func() { cancel(errTimeout) })
+	defer timer.Stop()
+
+	t.counts.sent.Add(1)
+	start := p.clock.Now()
+	ttft, err := p.send(pctx, t, start)
+	// Cancel now, so that a timeout firing from here on cannot pass for
+	// the cause of err.
+	cancel(nil)
+	r := Result{Target: t.target.Name, Start: start, Duration: p.clock.Now().Sub(start)}
+	switch {
+	case err == nil:
+		r.Outcome = health.Outcome{Success: true, Counted: true, Latency: ttft, TTFT: ttft}
+		t.counts.ok.Add(1)
+	case errors.Is(context.Cause(pctx), errTimeout):
+		r.Err = failure.New(failure.Timeout, err)
+	case ctx.Err() != nil:
+		r.Stopped = true
+		return r
+	default:
+		r.Err = failure.As(err)
+	}
+	if r.Err != nil {
+		r.Outcome = health.Outcome{Counted: r.Err.CountsAgainstProvider()}
+		t.counts.failed.Add(1)
+	}
+	t.target.Health.Record(r.Outcome)
+	return r
+}
+
+// send posts t's probe and reads its stream up to the first content
+// chunk (text, a finish reason or usage; not the role-only preamble),
+// and returns the time from start to that chunk. What follows it is read
+// and dropped, up to maxDrain, so that the connection can be reused; it
+// does not change the outcome. Failures are classified as the gateway
+// classifies a streamed attempt's.
+func (p *Prober) send(ctx context.Context, t *probed, start time.Time) (time.Duration, error) {
+	resp, err := t.target.Provider.Chat(ctx, t.body, http.Header{Header: {"1"}})
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != "text/event-stream" {
+		return 0, failure.Newf(failure.Malformed, "probe answered with Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+	rd := sse.NewReaderSize(resp.Body, maxEvent)
+	for {
+		ev, err := rd.Next()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, failure.New(failure.StreamCut, err)
+		}
+		if !ev.HasData {
+			continue // a keep-alive comment
+		}
+		switch openai.Classify(ev.Data) {
+		case openai.Preamble:
+			continue
+		case openai.ErrorChunk:
+			e, _ := openai.ParseError(ev.Data)
+			return 0, &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e),
+				Upstream: failure.UpstreamError{Type: e.Type, Code: e.Code, Param: e.Param, Message: e.Message}}
+		case openai.DoneChunk:
+			return 0, failure.Newf(failure.Malformed, "probe stream ended with [DONE] before any content")
+		case openai.Garbage:
+			return 0, failure.Newf(failure.Malformed, "probe stream event is not a chunk")
+		}
+		ttft := p.clock.Now().Sub(start)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		return ttft, nil
+	}
+}
