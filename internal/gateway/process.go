@@ -11,6 +11,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/metrics"
+	"github.com/backstophq/backstop/internal/probe"
 	"github.com/backstophq/backstop/internal/route"
 )
 
@@ -19,8 +20,9 @@ import (
 type Process struct {
 	Server *Server
 	srv    *http.Server
-	stop   context.CancelFunc // ends the routing table loop
+	stop   context.CancelFunc // ends the routing table loop and the probes
 	router *route.Router
+	prober *probe.Prober
 	ln     net.Listener
 	errc   chan error
 }
@@ -32,8 +34,9 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 	if err != nil {
 		return nil, err
 	}
+	m := metrics.New()
 	gw := New(router, Options{
-		Metrics:      metrics.New(),
+		Metrics:      m,
 		Logger:       logger,
 		LogRequests:  cfg.Log.Requests,
 		MaxBodyBytes: int64(cfg.MaxBodyBytes),
@@ -43,9 +46,12 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 		router.Close()
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	prober := probe.New(probe.FromConfig(cfg, router.Targets()), probe.Options{})
+	m.Registry.MustRegister(newProbeCollector(prober))
 	p := &Process{
 		Server: gw,
 		router: router,
+		prober: prober,
 		ln:     ln,
 		errc:   make(chan error, 1),
 		srv: &http.Server{
@@ -58,6 +64,7 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 	var ctx context.Context
 	ctx, p.stop = context.WithCancel(context.Background())
 	go gw.RunTable(ctx, cfg.HealthInterval.D())
+	prober.Start(ctx)
 	go func() {
 		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.errc <- err
@@ -83,6 +90,7 @@ func (p *Process) Shutdown(grace time.Duration) error {
 	if err != nil {
 		_ = p.srv.Close()
 	}
+	p.prober.Stop()
 	p.router.Close()
 	return err
 }
