@@ -218,6 +218,21 @@ func (b *Breaker) reportProbe(g *generation, success, counted bool) {
 	}
 }
 
+// Recover closes an open or half-open breaker because an active health
+// check of its target passed (Envoy's rule: a passing check un-ejects). It
+// keeps the count of trips in a row, so a target that fails again soon is
+// sent away for a doubled cooldown. Permits of the generation it ends are
+// ignored from then on. A closed breaker is left as it is.
+func (b *Breaker) Recover() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.cur.Load().state == Closed {
+		return
+	}
+	b.closedAt = b.clock.Now()
+	b.cur.Store(b.closedGeneration())
+}
+
 // open starts an open generation for one more trip in a row. Caller must
 // hold b.mu.
 func (b *Breaker) open(now time.Time) {

@@ -347,3 +347,32 @@ func TestAllowReportDoNotAllocate(t *testing.T) {
 		t.Errorf("Allow+Report allocate %v times", n)
 	}
 }
+
+func TestRecoverClosesButRemembersTrips(t *testing.T) {
+	b, clk := newBreaker(Config{ConsecutiveFailures: 1, Cooldown: 10 * time.Second, MaxCooldown: time.Minute, HalfOpenRequests: 1})
+	p, _ := b.Allow()
+	p.Report(false, true)
+	if b.State() != Open {
+		t.Fatalf("state %v after a failure, want open", b.State())
+	}
+	var stale Permit
+	b.Recover()
+	if b.State() != Closed {
+		t.Fatalf("state %v after Recover, want closed", b.State())
+	}
+	stale.Report(false, true) // the zero permit changes nothing
+	// A failure soon after trips again, for a doubled cooldown.
+	p, _ = b.Allow()
+	p.Report(false, true)
+	if s := b.Snapshot(); s.State != Open || s.Trips != 2 {
+		t.Fatalf("snapshot %+v, want open with 2 trips", s)
+	}
+	if d := b.Snapshot().ReopensAt.Sub(clk.Now()); d < 18*time.Second || d > 22*time.Second {
+		t.Fatalf("second cooldown %v, want about 20s", d)
+	}
+	b.Recover()
+	b.Recover() // idempotent on a closed breaker
+	if b.State() != Closed {
+		t.Fatal("not closed")
+	}
+}
