@@ -15,7 +15,7 @@ import (
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	duration := fs.Duration("duration", 0, "length of the run; the fault timeline scales to it (default 40s)")
+	duration := fs.Duration("duration", 0, "length of the run; the fault timeline scales to it (default 60s)")
 	rate := fs.Int("rate", 0, "client requests per second (default 40)")
 	seed := fs.Uint64("seed", 1, "seed of the simulated providers")
 	if err := fs.Parse(args); err != nil {

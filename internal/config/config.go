@@ -27,6 +27,12 @@ type Config struct {
 	// means 1s.
 	HealthInterval Duration `yaml:"health_interval"`
 
+	// HealthWindow is the span of each target's passive health window:
+	// the attempts its error rate and latency percentiles are computed
+	// over. A shorter window reacts and recovers faster, and judges on
+	// fewer attempts. Default 30s; 0 means 30s.
+	HealthWindow Duration `yaml:"health_window"`
+
 	// Log configures the structured request log.
 	Log Log `yaml:"log"`
 

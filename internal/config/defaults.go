@@ -67,6 +67,7 @@ func (c *Config) setDefaults() {
 	c.Listen = defaultListen
 	c.MaxBodyBytes = defaultMaxBodyBytes
 	c.HealthInterval = Duration(time.Second)
+	c.HealthWindow = Duration(30 * time.Second)
 	c.Log = Log{Level: defaultLogLevel, Requests: true}
 }
 

@@ -34,6 +34,7 @@ func TestDefaults(t *testing.T) {
 		Listen:         ":8080",
 		MaxBodyBytes:   8 << 20,
 		HealthInterval: Duration(time.Second),
+		HealthWindow:   Duration(30 * time.Second),
 		Log:            Log{Level: "info", Requests: true},
 		Providers: map[string]*Provider{"p": {
 			Type:           "openai",

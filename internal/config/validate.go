@@ -63,6 +63,9 @@ func (v *validator) top(c *Config) {
 		v.add("max_body_bytes", "%d must be > 0", c.MaxBodyBytes)
 	}
 	v.nonNegative("health_interval", c.HealthInterval)
+	if c.HealthWindow != 0 && c.HealthWindow < Duration(time.Second) {
+		v.add("health_window", "%s must be at least 1s (or 0 for the default)", c.HealthWindow)
+	}
 	v.headerNames("headers", c.Headers)
 	if !slices.Contains(logLevels, c.Log.Level) {
 		v.add("log.level", "unknown level %q (use one of %s)", c.Log.Level, strings.Join(logLevels, ", "))

@@ -19,7 +19,7 @@ import (
 // Options configure a demo run.
 type Options struct {
 	// Duration is the length of the run; the timeline is scaled to it.
-	// Default 40s.
+	// Default 60s.
 	Duration time.Duration
 	// Rate is the client request rate, per second. Default 40.
 	Rate int
@@ -54,10 +54,10 @@ var Baseline = mock.Fault{
 // phase's fault is added to the Baseline.
 var Timeline = []Phase{
 	{At: 0, Label: "all healthy"},
-	{At: 0.2, Label: "primary slows down (+600ms before every answer)", Fault: mock.Fault{Latency: mock.Duration(600 * time.Millisecond)}},
-	{At: 0.4, Label: "primary fails hard (503 on every request)", Fault: mock.Fault{Status: 503}},
-	{At: 0.6, Label: "primary is unreachable (connection refused)", Fault: mock.Fault{Down: true}},
-	{At: 0.8, Label: "primary recovers"},
+	{At: 0.15, Label: "primary slows down (+600ms before every answer)", Fault: mock.Fault{Latency: mock.Duration(600 * time.Millisecond)}},
+	{At: 0.35, Label: "primary fails hard (503 on every request)", Fault: mock.Fault{Status: 503}},
+	{At: 0.5, Label: "primary is unreachable (connection refused)", Fault: mock.Fault{Down: true}},
+	{At: 0.65, Label: "primary recovers"},
 }
 
 // Result sums up a run.
@@ -69,7 +69,7 @@ type Result struct {
 // Run plays the demo until its duration has passed or ctx ends.
 func Run(ctx context.Context, opts Options) (Result, error) {
 	if opts.Duration <= 0 {
-		opts.Duration = 40 * time.Second
+		opts.Duration = 60 * time.Second
 	}
 	if opts.Rate <= 0 {
 		opts.Rate = 40

@@ -46,7 +46,7 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 		router.Close()
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
-	prober := probe.New(probe.FromConfig(cfg, router.Targets()), probe.Options{})
+	prober := probe.New(probe.FromConfig(cfg, router.Targets()), probe.Options{OnResult: recoverOnProbe(router)})
 	m.Registry.MustRegister(newProbeCollector(prober))
 	p := &Process{
 		Server: gw,
@@ -93,4 +93,22 @@ func (p *Process) Shutdown(grace time.Duration) error {
 	p.prober.Stop()
 	p.router.Close()
 	return err
+}
+
+// recoverOnProbe closes the breakers of a target whose active probe
+// passed: a target that answers again gets traffic back without waiting
+// out a cooldown that grew while it was down (Envoy un-ejects a host on a
+// passing health check the same way). Its live weight still ramps up
+// gradually from its health.
+func recoverOnProbe(router *route.Router) func(probe.Result) {
+	return func(r probe.Result) {
+		if r.Skipped || r.Stopped || !r.Outcome.Success {
+			return
+		}
+		if t := router.Targets()[r.Target]; t != nil {
+			for _, b := range t.Breakers {
+				b.Recover()
+			}
+		}
+	}
 }

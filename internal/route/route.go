@@ -37,6 +37,8 @@ type Target struct {
 	Prefill bool
 	// InFlight counts the attempts on the target now under way.
 	InFlight atomic.Int64
+	// Breakers are the target's breakers, one per route that uses it.
+	Breakers []*breaker.Breaker
 	// ttft is the target's TTFT percentiles at the last table update.
 	ttft atomic.Pointer[health.Percentiles]
 }

@@ -36,12 +36,11 @@ type Options struct {
 	Clock clock.Clock
 }
 
-// healthSpan and healthBuckets shape each target's passive health window:
-// 30 s in 1 s buckets, so that it reacts within a second.
-const (
-	healthSpan    = 30 * time.Second
-	healthBuckets = 30
-)
+// healthBuckets gives a health window of span about one-second buckets
+// (between 10 and 60 of them), so that it reacts within a second.
+func healthBuckets(span time.Duration) int {
+	return min(max(int(span/time.Second), 10), 60)
+}
 
 // Build compiles a validated config.
 func Build(cfg *config.Config, opts Options) (*Router, error) {
@@ -49,6 +48,10 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 		opts.Clock = clock.Real{}
 	}
 	userAgent := opts.UserAgent
+	span := cfg.HealthWindow.D()
+	if span <= 0 {
+		span = health.DefaultSpan
+	}
 	rt := &Router{
 		routes:    make(map[string]*Route, len(cfg.Routes)),
 		targets:   make(map[string]*Target, len(cfg.Targets)),
@@ -71,7 +74,7 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 		rt.targets[name] = &Target{
 			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model),
 			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
-			Health: health.NewWindow(opts.Clock, healthSpan, healthBuckets),
+			Health: health.NewWindow(opts.Clock, span, healthBuckets(span)),
 			Price:  tc.Price, Prefill: tc.Prefill,
 		}
 	}
@@ -140,6 +143,9 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string, clk
 		if r.Breakers[m.Target] == nil { // weight 0: not in the chain, still listed
 			r.Breakers[m.Target] = breaker.New(bc, clk)
 		}
+	}
+	for t, b := range r.Breakers {
+		t.Breakers = append(t.Breakers, b)
 	}
 	r.SLA = health.SLA{
 		P99Latency:          rc.Health.P99Latency.D(),
