@@ -58,13 +58,14 @@ type Log struct {
 
 // Provider is one upstream connection.
 type Provider struct {
-	// Type is the provider's dialect. Only "openai" (any OpenAI-compatible
-	// server) is supported so far. Required.
+	// Type is the provider's dialect: "openai" (any OpenAI-compatible
+	// server) or "anthropic" (the Messages API). Required.
 	Type string `yaml:"type"`
 
-	// BaseURL is the API root, ending before /chat/completions, e.g.
+	// BaseURL is the API root: for openai it ends before
+	// /chat/completions, for anthropic before /v1/messages, e.g.
 	// "https://api.openai.com/v1". Default "https://api.openai.com/v1" for
-	// type openai.
+	// type openai, "https://api.anthropic.com" for type anthropic.
 	BaseURL string `yaml:"base_url"`
 
 	// APIKey is a single key, usually "${OPENAI_API_KEY}". Optional (local

@@ -49,9 +49,12 @@ const (
 	RetryMalformed = "malformed"  // the upstream answered something unparseable
 )
 
-// ProviderOpenAI is the only provider type so far: any server that speaks
-// the OpenAI chat completions API.
+// ProviderOpenAI is any server that speaks the OpenAI chat completions
+// API.
 const ProviderOpenAI = "openai"
+
+// ProviderAnthropic is Anthropic's Messages API.
+const ProviderAnthropic = "anthropic"
 
 // DefaultRetryOn returns the default Retry.On list: every failure that
 // another attempt may cure.
@@ -61,7 +64,10 @@ func DefaultRetryOn() []string {
 }
 
 // defaultBaseURLs gives each provider type's base_url default.
-var defaultBaseURLs = map[string]string{ProviderOpenAI: defaultOpenAIBaseURL}
+var defaultBaseURLs = map[string]string{
+	ProviderOpenAI:    defaultOpenAIBaseURL,
+	ProviderAnthropic: "https://api.anthropic.com",
+}
 
 func (c *Config) setDefaults() {
 	c.Listen = defaultListen

@@ -93,8 +93,10 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 
 func newProvider(name string, pc *config.Provider, userAgent string) (provider.Provider, error) {
 	switch pc.Type {
-	case "openai":
+	case config.ProviderOpenAI:
 		return provider.NewOpenAI(name, pc, userAgent)
+	case config.ProviderAnthropic:
+		return provider.NewAnthropic(name, pc, userAgent)
 	}
 	return nil, fmt.Errorf("providers.%s.type: %q is not supported", name, pc.Type)
 }

@@ -1,0 +1,122 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/failure"
+	"github.com/backstophq/backstop/internal/retry"
+)
+
+// endpoint is what every HTTP adapter shares: one URL, a pool of keys
+// used in turn, configured extra headers, and a connection pool.
+type endpoint struct {
+	name    string
+	url     string
+	keys    []string // header values, ready to send
+	next    atomic.Uint32
+	headers http.Header
+	client  *http.Client
+	ua      string
+}
+
+// newEndpoint builds the endpoint of provider name at base_url + path.
+// keyValue turns a key into the value of the auth header ("Bearer k").
+func newEndpoint(name string, c *config.Provider, path, userAgent string, keyValue func(string) string) (*endpoint, error) {
+	base, err := url.Parse(c.BaseURL)
+	if err != nil || base.Scheme != "http" && base.Scheme != "https" || base.Host == "" {
+		return nil, fmt.Errorf("providers.%s.base_url: %q is not an http(s) URL", name, c.BaseURL)
+	}
+	e := &endpoint{
+		name:    name,
+		url:     strings.TrimRight(c.BaseURL, "/") + path,
+		headers: make(http.Header, len(c.Headers)),
+		ua:      userAgent,
+		client:  &http.Client{Transport: newTransport(c)},
+	}
+	keys := c.APIKeys
+	if c.APIKey != "" {
+		keys = []config.Secret{c.APIKey}
+	}
+	for _, k := range keys {
+		e.keys = append(e.keys, keyValue(k.Value()))
+	}
+	for k, v := range c.Headers {
+		e.headers.Set(k, v.Value())
+	}
+	return e, nil
+}
+
+// post sends body with the propagated header, the configured headers and
+// the next key in authHeader; setDefaults may add dialect headers last.
+// A 2xx answer is returned open; any other is read into a typed failure
+// by parse, which gets at most maxErrorBody bytes of the body.
+func (e *endpoint) post(ctx context.Context, body []byte, header http.Header, authHeader string,
+	setDefaults func(http.Header), parse func([]byte) (failure.UpstreamError, bool)) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, failure.New(failure.Connect, err)
+	}
+	h := req.Header
+	for k, v := range header {
+		h[k] = v
+	}
+	for k, v := range e.headers {
+		h[k] = v
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json, text/event-stream")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if e.ua != "" {
+		h.Set("User-Agent", e.ua)
+	}
+	if n := len(e.keys); n > 0 {
+		h.Set(authHeader, e.keys[int(e.next.Add(1)-1)%n])
+	}
+	if setDefaults != nil {
+		setDefaults(h)
+	}
+	resp, err := e.client.Do(req)
+	if err != nil {
+		return nil, failure.New(failure.Connect, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	return nil, statusFailure(resp, parse)
+}
+
+// statusFailure reads a non-2xx response into a typed failure and closes
+// it. The body is kept only as parse reads it, never passed on raw.
+func statusFailure(resp *http.Response, parse func([]byte) (failure.UpstreamError, bool)) *failure.Error {
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	f := &failure.Error{
+		Kind:       failure.Status,
+		Status:     resp.StatusCode,
+		RetryAfter: retry.ParseRetryAfter(resp.Header, time.Now()),
+	}
+	if u, ok := parse(body); ok {
+		f.Upstream = u
+	} else if readErr != nil {
+		f.Err = readErr
+	} else {
+		f.Err = fmt.Errorf("%s with a non-JSON body of %d bytes", resp.Status, len(body))
+	}
+	return f
+}
+
+// Name returns the provider's name.
+func (e *endpoint) Name() string { return e.name }
+
+// Close drops idle connections.
+func (e *endpoint) Close() { e.client.CloseIdleConnections() }
