@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"unicode"
@@ -155,7 +156,12 @@ func jsonInstruction(f *JSONFormat) string {
 		b.WriteString(")")
 	}
 	b.WriteString(":\n")
-	b.Write(f.Schema)
+	var schema bytes.Buffer
+	if json.Compact(&schema, f.Schema) != nil {
+		schema.Reset()
+		schema.Write(f.Schema)
+	}
+	b.Write(schema.Bytes())
 	return b.String()
 }
 

@@ -1,0 +1,207 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output")
+
+func TestMain(m *testing.M) {
+	now = func() time.Time { return time.Unix(1700000000, 0) }
+	os.Exit(m.Run())
+}
+
+// Models the request translations set; goldens show them.
+const (
+	anthropicTarget = "claude-target"
+	openAITarget    = "gpt-target"
+)
+
+// direction is one translation a case directory may exercise: its input
+// file, its golden output file, and the structural checks on the output.
+type direction struct {
+	input, golden string
+	run           func(in []byte) ([]byte, error)
+	check         func(t *testing.T, out []byte, want *expectation)
+}
+
+var directions = []direction{
+	{"openai_request.json", "anthropic_request.golden.json",
+		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest},
+	{"anthropic_request.json", "openai_request.golden.json",
+		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest},
+	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse},
+	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse},
+	{"anthropic_stream.sse", "openai_stream.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream},
+	{"openai_stream.sse", "anthropic_stream.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream},
+}
+
+// expectation is a case's expect.json, written by hand: what the client
+// must end up with, whatever the exact bytes. Response and stream of one
+// direction must both meet it.
+type expectation struct {
+	// RefusedParam: the request translation must fail naming this field.
+	RefusedParam string `json:"refused_param"`
+	// StreamEnd: "complete" (default), "error" (an error event, no clean
+	// end) or "incomplete" (End reports ErrIncomplete).
+	StreamEnd string `json:"stream_end"`
+	// OpenAI is what an OpenAI client accumulates.
+	OpenAI *openAIAnswer `json:"openai"`
+	// Anthropic is what an Anthropic client accumulates.
+	Anthropic *anthropicAnswer `json:"anthropic"`
+	// ToAnthropic and ToOpenAI check translated requests: a dotted path
+	// into the output and its value (null: absent).
+	ToAnthropic map[string]any `json:"to_anthropic"`
+	ToOpenAI    map[string]any `json:"to_openai"`
+}
+
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no cases under testdata: %v", err)
+	}
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) { runCase(t, dir) })
+	}
+}
+
+func runCase(t *testing.T, dir string) {
+	want := &expectation{}
+	if raw, err := os.ReadFile(filepath.Join(dir, "expect.json")); err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(want); err != nil {
+			t.Fatalf("expect.json: %v", err)
+		}
+	}
+	ran := 0
+	for _, d := range directions {
+		in, err := os.ReadFile(filepath.Join(dir, d.input))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran++
+		t.Run(strings.TrimSuffix(d.input, filepath.Ext(d.input)), func(t *testing.T) {
+			out := outputOf(t, d, in, want)
+			compareGolden(t, filepath.Join(dir, d.golden), out)
+		})
+	}
+	if ran == 0 {
+		t.Fatalf("%s has no input file", dir)
+	}
+}
+
+// outputOf runs a direction and checks its output's structure. A refused
+// request is written as {"refused":{param,message}}.
+func outputOf(t *testing.T, d direction, in []byte, want *expectation) []byte {
+	t.Helper()
+	out, err := d.run(in)
+	var te *Error
+	switch {
+	case errors.As(err, &te):
+		if want.RefusedParam == "" || te.Param != want.RefusedParam {
+			t.Fatalf("refused with param %q (%v); expect.json wants refused_param %q", te.Param, te, want.RefusedParam)
+		}
+		if te.Message == "" {
+			t.Fatal("a refusal must say why")
+		}
+		out, _ = json.Marshal(map[string]any{"refused": map[string]string{"param": te.Param, "message": te.Message}})
+		return out
+	case err != nil:
+		t.Fatalf("translation failed: %v", err)
+	case want.RefusedParam != "" && strings.Contains(d.input, "request"):
+		t.Fatalf("expected a refusal naming %q, got %s", want.RefusedParam, out)
+	}
+	d.check(t, out, want)
+	return out
+}
+
+// compareGolden compares out with the golden file, or rewrites it with
+// -update. JSON is stored indented so that a review can read it.
+func compareGolden(t *testing.T, path string, out []byte) {
+	t.Helper()
+	if strings.HasSuffix(path, ".json") {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, out, "", "  "); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+		buf.WriteByte('\n')
+		out = buf.Bytes()
+	}
+	if *update {
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	golden, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(golden, out) {
+		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got:\n%s\n--- want:\n%s", path, out, golden)
+	}
+}
+
+// sseEvent is one event of a test stream.
+type sseEvent struct{ name, data string }
+
+// parseSSE splits a stream into events: blank lines end events, "event:"
+// and "data:" lines fill them, comment lines are skipped.
+func parseSSE(raw []byte) []sseEvent {
+	var evs []sseEvent
+	text := strings.ReplaceAll(string(raw), "\r\n", "\n")
+	for _, block := range strings.Split(text, "\n\n") {
+		var ev sseEvent
+		var data []string
+		for _, line := range strings.Split(block, "\n") {
+			switch {
+			case strings.HasPrefix(line, "event:"):
+				ev.name = strings.TrimSpace(strings.TrimPrefix(line, "event:"))
+			case strings.HasPrefix(line, "data:"):
+				data = append(data, strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+			}
+		}
+		if len(data) > 0 {
+			ev.data = strings.Join(data, "\n")
+			evs = append(evs, ev)
+		}
+	}
+	return evs
+}
+
+// runStream feeds a provider stream to s event by event, then ends it.
+// Decode failures and the end's error show as SSE comment lines, so that
+// goldens record them.
+func runStream(s Stream, in []byte) ([]byte, error) {
+	var out []byte
+	for _, ev := range parseSSE(in) {
+		b, err := s.Event([]byte(ev.name), []byte(ev.data))
+		if err != nil {
+			out = append(out, ": event error: "+err.Error()+"\n\n"...)
+		}
+		out = append(out, b...)
+	}
+	b, err := s.End()
+	out = append(out, b...)
+	if err != nil {
+		out = append(out, ": end: "+err.Error()+"\n\n"...)
+	}
+	return out, nil
+}
