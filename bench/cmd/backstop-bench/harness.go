@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -82,6 +83,11 @@ type Run struct {
 	// GatewayCPU is the gateway process's CPU time (user + system) per
 	// successful request, in µs; 0 for the simulator alone.
 	GatewayCPU float64 `json:"gateway_cpu_us_per_request,omitempty"`
+	// OtherLoad is the CPU that processes other than the harness and
+	// the gateway under test used during the run, in cores (0 to the
+	// machine's count): other work on the machine, the noise in the
+	// figures.
+	OtherLoad float64 `json:"other_load_cores"`
 }
 
 func skipped(name, why string) Run { return Run{Endpoint: name, Skipped: why} }
@@ -121,6 +127,7 @@ func (h *harness) measureOpen(ctx context.Context, ts []*target, rate float64, s
 	recs := make([]*load.Recorder, len(ts))
 	elapsed := make([]time.Duration, len(ts))
 	cpu := make([]time.Duration, len(ts))
+	others := make([]time.Duration, len(ts))
 	slice := h.set.Duration.D() / time.Duration(h.set.Rounds)
 	for i := range ts {
 		recs[i] = load.NewRecorder(int(rate*h.set.Duration.D().Seconds()) + 1)
@@ -131,9 +138,11 @@ func (h *harness) measureOpen(ctx context.Context, ts []*target, rate float64, s
 				return nil, ctx.Err()
 			}
 			h.openLoop(ctx, t, rate, h.set.Warmup.D(), stream, nil)
-			before := procCPU(t.proc)
+			meter := startCPUMeter(t.proc)
 			elapsed[i] += h.openLoop(ctx, t, rate, slice, stream, recs[i])
-			cpu[i] += procCPU(t.proc) - before
+			gw, other := meter.stop()
+			cpu[i] += gw
+			others[i] += other
 			if t.proc != nil && t.proc.exited() {
 				return nil, fmt.Errorf("%s exited during the run; see its log in %s", t.ep.Name, h.work)
 			}
@@ -142,6 +151,7 @@ func (h *harness) measureOpen(ctx context.Context, ts []*target, rate float64, s
 	runs := make([]Run, len(ts))
 	for i, t := range ts {
 		runs[i] = h.runOf(t, recs[i], elapsed[i], cpu[i], stream)
+		runs[i].OtherLoad = others[i].Seconds() / elapsed[i].Seconds()
 	}
 	return runs, nil
 }
@@ -173,9 +183,35 @@ func (h *harness) closedLoop(ctx context.Context, t *target, workers int) Run {
 	}
 	loop(h.set.Warmup.D(), nil)
 	rec := load.NewRecorder(1 << 16)
-	before := procCPU(t.proc)
+	meter := startCPUMeter(t.proc)
 	el := loop(h.set.SatDuration.D(), rec)
-	return h.runOf(t, rec, el, procCPU(t.proc)-before, false)
+	gw, other := meter.stop()
+	r := h.runOf(t, rec, el, gw, false)
+	r.OtherLoad = other.Seconds() / el.Seconds()
+	return r
+}
+
+// cpuMeter measures, over a run, the CPU time of the gateway process and
+// of everything else that is neither it nor the harness.
+type cpuMeter struct {
+	p                 *proc
+	gw, self, machine time.Duration
+}
+
+func startCPUMeter(p *proc) cpuMeter {
+	m := cpuMeter{p: p, gw: procCPU(p)}
+	m.self, _ = cpuTime(os.Getpid())
+	m.machine, _ = machineBusy()
+	return m
+}
+
+// stop returns the gateway's CPU time and the others' since start.
+func (m cpuMeter) stop() (gw, other time.Duration) {
+	gw = procCPU(m.p) - m.gw
+	self, _ := cpuTime(os.Getpid())
+	machine, _ := machineBusy()
+	other = (machine - m.machine) - (self - m.self) - gw
+	return gw, max(other, 0)
 }
 
 // procCPU is p's CPU time so far; 0 for no process or when it cannot be

@@ -33,6 +33,18 @@ func TestParseStatCPU(t *testing.T) {
 	}
 }
 
+func TestParseMachineBusy(t *testing.T) {
+	// user nice system idle iowait irq softirq steal: busy = 100+5+50+10+5+30.
+	stat := "cpu  100 5 50 9000 40 10 5 30 0 0\ncpu0 50 2 25 4500 20 5 2 15 0 0\n"
+	got, err := parseMachineBusy([]byte(stat))
+	if err != nil || got != 2*time.Second {
+		t.Fatalf("parseMachineBusy = %v, %v; want 2s", got, err)
+	}
+	if _, err := parseMachineBusy([]byte("intr 1 2 3\n")); err == nil {
+		t.Fatal("a stat without a cpu line gave no error")
+	}
+}
+
 // The gateway config the harness writes must load in this build: a config
 // change elsewhere that breaks it shows here, not in a 12-minute run.
 func TestGatewayConfigLoads(t *testing.T) {

@@ -124,20 +124,20 @@ func (r *Report) markdownPassthrough(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "## 1. Non-streaming pass-through, open loop\n\n")
-	fmt.Fprintf(w, "Small chat completion, %s per endpoint and rate in %d interleaved round(s). Latency from each request's scheduled send time; added = gateway − direct at the same percentile. CPU = the gateway process's CPU time per request.\n\n", r.Settings.Duration, r.Settings.Rounds)
+	fmt.Fprintf(w, "Small chat completion, %s per endpoint and rate in %d interleaved round(s). Latency from each request's scheduled send time; added = gateway − direct at the same percentile. CPU = the gateway process's CPU time per request. Other load = cores busy with work other than the harness and the gateway during the run (other tests on the machine): the noise.\n\n", r.Settings.Duration, r.Settings.Rounds)
 	var rows [][]string
 	for _, pt := range p.Rates {
 		for _, run := range pt.Runs {
 			rows = append(rows, runRow(fmt.Sprintf("%g", pt.Rate), run, pt.Added))
 		}
 	}
-	table(w, []string{"req/s", "endpoint", "ok / sent", "errors", "achieved req/s", "p50", "p90", "p99", "p99.9", "added p50", "added p90", "added p99", "added p99.9", "CPU/req"}, rows)
+	table(w, []string{"req/s", "endpoint", "ok / sent", "errors", "achieved req/s", "p50", "p90", "p99", "p99.9", "added p50", "added p90", "added p99", "added p99.9", "CPU/req", "other load"}, rows)
 	s := p.Saturation
 	fmt.Fprintf(w, "### Saturation: closed loop, %d workers, %s each\n\n", s.Workers, r.Settings.SatDuration)
 	rows = nil
 	for _, run := range s.Runs {
 		if run.Skipped != "" {
-			rows = append(rows, []string{run.Endpoint, "skipped: " + run.Skipped, "", "", "", "", "", "", ""})
+			rows = append(rows, []string{run.Endpoint, "skipped: " + run.Skipped, "", "", "", "", "", "", "", ""})
 			continue
 		}
 		of := "–"
@@ -150,16 +150,16 @@ func (r *Report) markdownPassthrough(w io.Writer) {
 			a50, a99 = signedUS(d.P50), signedUS(d.P99)
 		}
 		rows = append(rows, []string{run.Endpoint, fmt.Sprintf("%.0f", run.Throughput), of, errSummary(run),
-			fmtUS(run.Latency.P50), fmtUS(run.Latency.P99), a50, a99, cpuCell(run)})
+			fmtUS(run.Latency.P50), fmtUS(run.Latency.P99), a50, a99, cpuCell(run), fmt.Sprintf("%.2f", run.OtherLoad)})
 	}
-	table(w, []string{"endpoint", "req/s", "of direct", "errors", "p50", "p99", "added p50", "added p99", "CPU/req"}, rows)
+	table(w, []string{"endpoint", "req/s", "of direct", "errors", "p50", "p99", "added p50", "added p99", "CPU/req", "other load"}, rows)
 }
 
 // runRow is one open-loop run as a table row.
 func runRow(rate string, run Run, add map[string]Delta) []string {
 	if run.Skipped != "" {
 		row := []string{rate, run.Endpoint, "skipped: " + run.Skipped}
-		for len(row) < 14 {
+		for len(row) < 15 {
 			row = append(row, "")
 		}
 		return row
@@ -171,7 +171,7 @@ func runRow(rate string, run Run, add map[string]Delta) []string {
 	} else {
 		row = append(row, "–", "–", "–", "–")
 	}
-	return append(row, cpuCell(run))
+	return append(row, cpuCell(run), fmt.Sprintf("%.2f", run.OtherLoad))
 }
 
 func (r *Report) markdownStreaming(w io.Writer) {
@@ -188,7 +188,7 @@ func (r *Report) markdownStreaming(w io.Writer) {
 	for _, pt := range s.Rates {
 		for _, run := range pt.Runs {
 			if run.Skipped != "" {
-				rows = append(rows, []string{fmt.Sprintf("%g", pt.Rate), run.Endpoint, "skipped: " + run.Skipped, "", "", "", "", "", "", "", "", "", ""})
+				rows = append(rows, []string{fmt.Sprintf("%g", pt.Rate), run.Endpoint, "skipped: " + run.Skipped, "", "", "", "", "", "", "", "", "", "", ""})
 				continue
 			}
 			t, g := distOr(run.TTFT), distOr(run.Gap)
@@ -207,10 +207,10 @@ func (r *Report) markdownStreaming(w io.Writer) {
 			} else {
 				row = append(row, "–")
 			}
-			rows = append(rows, append(row, cpuCell(run)))
+			rows = append(rows, append(row, cpuCell(run), fmt.Sprintf("%.2f", run.OtherLoad)))
 		}
 	}
-	table(w, []string{"streams/s", "endpoint", "ok / sent", "errors", "TTFT p50", "TTFT p99", "TTFT p99.9", "added TTFT p50", "added TTFT p99", "gap p50", "gap p99", "added gap p50 / p99", "CPU/stream"}, rows)
+	table(w, []string{"streams/s", "endpoint", "ok / sent", "errors", "TTFT p50", "TTFT p99", "TTFT p99.9", "added TTFT p50", "added TTFT p99", "gap p50", "gap p99", "added gap p50 / p99", "CPU/stream", "other load"}, rows)
 }
 
 func distOr(d *load.Dist) load.Dist {
@@ -259,10 +259,10 @@ func (r *Report) markdownFailover(w io.Writer) {
 	}
 	table(w, []string{"primary", "before p50 / p99", "during p50 / p99", "added p50 / p99", "success during", "to 100 % success", "to healthy median"}, rows)
 	for _, fr := range f.Faults {
-		fmt.Fprintf(w, "Primary %s, per %s (ms) from 0.5 s before the fault (| marks its start): success %%, p50, p99\n\n```\n", fr.Name, f.Step)
+		fmt.Fprintf(w, "Primary %s, per %s from 0.5 s before the fault (| marks its start) to 2 s into it: success %%, p50 and p99 in ms (the JSON has the whole fault)\n\n```\n", fr.Name, f.Step)
 		from := max(0, fr.FaultBucket-5)
 		var succ, p50, p99 []string
-		for i := from; i < len(fr.Timeline); i++ {
+		for i := from; i < min(len(fr.Timeline), fr.FaultBucket+timelineShown); i++ {
 			mark := " "
 			if i == fr.FaultBucket {
 				mark = "|"
@@ -275,6 +275,9 @@ func (r *Report) markdownFailover(w io.Writer) {
 		fmt.Fprintf(w, "success %s\np50     %s\np99     %s\n```\n\n", strings.Join(succ, ""), strings.Join(p50, ""), strings.Join(p99, ""))
 	}
 }
+
+// timelineShown is how many buckets of a fault the Markdown shows.
+const timelineShown = 20
 
 // compactUS writes a duration given in µs in 6 columns, in ms.
 func compactUS(v float64) string {
