@@ -25,6 +25,23 @@ type Endpoint struct {
 	Model string
 	// Header holds extra request headers, such as a peer's routing headers.
 	Header http.Header
+	// Anthropic makes the endpoint take Anthropic Messages requests
+	// (non-streamed only); the default is OpenAI chat completions.
+	Anthropic bool
+}
+
+// Body is the benchmark's request in the endpoint's dialect.
+func (ep Endpoint) Body(stream bool) []byte {
+	if ep.Anthropic {
+		return MessagesBody(ep.Model)
+	}
+	return ChatBody(ep.Model, stream)
+}
+
+// MessagesBody is ChatBody's request in the Anthropic Messages dialect.
+func MessagesBody(model string) []byte {
+	return []byte(`{"model":` + strconv.Quote(model) +
+		`,"max_tokens":256,"messages":[{"role":"user","content":"Write one short sentence about the sea."}]}`)
 }
 
 // ChatBody is the benchmark's small chat completion request for model.

@@ -38,6 +38,16 @@ func TestChatBody(t *testing.T) {
 	}
 }
 
+func TestEndpointBodyPerDialect(t *testing.T) {
+	if got := string((Endpoint{Model: "m"}).Body(false)); got != string(ChatBody("m", false)) {
+		t.Fatalf("OpenAI body %s", got)
+	}
+	got := string((Endpoint{Model: "claude", Anthropic: true}).Body(false))
+	if got != `{"model":"claude","max_tokens":256,"messages":[{"role":"user","content":"Write one short sentence about the sea."}]}` {
+		t.Fatalf("Anthropic body %s", got)
+	}
+}
+
 func startSim(t *testing.T, opts ...mock.ProviderOption) *mock.Provider {
 	t.Helper()
 	sim := mock.New(mock.Options{Seed: 1})

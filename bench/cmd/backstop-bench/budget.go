@@ -27,11 +27,32 @@ func budget(r *Report) []BudgetItem {
 	out = append(out, streamingBudget(r.Streaming))
 	out = append(out, heldBudget(r.Held))
 	out = append(out, peerBudget(r.Passthrough)...)
-	tr := BudgetItem{Item: "cross-dialect translation, added latency vs pass-through's", Target: "≤ 2×", Measured: "not available", Verdict: notMeasured}
-	if r.Translation != nil && !r.Translation.Available {
-		tr.Measured = "not available: " + r.Translation.Reason
+	return append(out, translationBudget(r.Translation)...)
+}
+
+// translationBudget compares, at 1,000 req/s, what translating adds with
+// what the pass-through adds.
+func translationBudget(t *TranslationResult) []BudgetItem {
+	p50 := BudgetItem{Item: "cross-dialect translation at 1,000 req/s: added p50 ÷ pass-through's", Target: "≤ 2×", Measured: "not available", Verdict: notMeasured}
+	p99 := BudgetItem{Item: "cross-dialect translation at 1,000 req/s: added p99 ÷ pass-through's", Target: "≤ 2×", Measured: "not available", Verdict: notMeasured}
+	if t == nil {
+		return []BudgetItem{p50, p99}
 	}
-	return append(out, tr)
+	if !t.Available {
+		p50.Measured = "not available: " + t.Reason
+		p99.Measured = p50.Measured
+		return []BudgetItem{p50, p99}
+	}
+	for _, pt := range t.Rates {
+		if pt.Rate != 1000 {
+			continue
+		}
+		f50, f99 := pt.AddedTranslated.P50/max(pt.AddedPassthrough.P50, 1), pt.AddedTranslated.P99/max(pt.AddedPassthrough.P99, 1)
+		p50.Measured = fmt.Sprintf("%.1f× (%s vs %s)", f50, signedUS(pt.AddedTranslated.P50), signedUS(pt.AddedPassthrough.P50))
+		p99.Measured = fmt.Sprintf("%.1f× (%s vs %s)", f99, signedUS(pt.AddedTranslated.P99), signedUS(pt.AddedPassthrough.P99))
+		p50.Verdict, p99.Verdict = verdict(f50 <= 2), verdict(f99 <= 2)
+	}
+	return []BudgetItem{p50, p99}
 }
 
 func passthroughBudget(p *PassthroughResult) []BudgetItem {

@@ -13,9 +13,13 @@ const (
 	routeStream      = "bench-stream"
 	routeHeld        = "bench-held"
 	routeFailover    = "bench-failover"
+	routeTranslate   = "bench-translate"
 	// upstreamModel is the model every target asks the simulator for; a
 	// client talking to the simulator directly sends it too.
 	upstreamModel = "gpt-4o"
+	// anthropicModel is what the translating route asks the simulator's
+	// Anthropic endpoint for.
+	anthropicModel = "claude-sonnet-4-5"
 )
 
 // failoverTimeout bounds a non-streamed attempt on the failover route (its
@@ -35,8 +39,10 @@ type upstreams struct {
 
 // gatewayConfig is the Backstop config of every scenario. Request logging
 // stays on, as in the shipped default: a benchmark must not win by turning
-// off what production runs with.
-func gatewayConfig(u upstreams) string {
+// off what production runs with. When anthropicBase is set, a provider of
+// type anthropic at that URL and route routeTranslate to it are added, for
+// scenario 5.
+func gatewayConfig(u upstreams, anthropicBase string) string {
 	var b strings.Builder
 	b.WriteString("listen: 127.0.0.1:0\nlog: {level: info, requests: true}\nproviders:\n")
 	provs := []struct {
@@ -46,9 +52,15 @@ func gatewayConfig(u upstreams) string {
 	for _, p := range provs {
 		fmt.Fprintf(&b, "  %s: {type: openai, base_url: %q}\n", p.name, p.p.URL())
 	}
+	if anthropicBase != "" {
+		fmt.Fprintf(&b, "  claude: {type: anthropic, base_url: %q}\n", anthropicBase)
+	}
 	b.WriteString("targets:\n")
 	for _, p := range provs {
 		fmt.Fprintf(&b, "  %s: {provider: %s, model: %s}\n", p.name, p.name, upstreamModel)
+	}
+	if anthropicBase != "" {
+		fmt.Fprintf(&b, "  claude: {provider: claude, model: %s}\n", anthropicModel)
 	}
 	fmt.Fprintf(&b, `routes:
   %s: {targets: [passthrough]}
@@ -61,5 +73,8 @@ func gatewayConfig(u upstreams) string {
     targets: [primary, secondary]
     timeouts: {first_token: %s, response: %s}
 `, routePassthrough, routeStream, routeHeld, routeFailover, failoverTimeout, failoverTimeout)
+	if anthropicBase != "" {
+		fmt.Fprintf(&b, "  %s: {targets: [claude]}\n", routeTranslate)
+	}
 	return b.String()
 }

@@ -96,7 +96,7 @@ func skipped(name, why string) Run { return Run{Endpoint: name, Skipped: why} }
 // is not nil, and returns when every answer is in. It returns the time
 // from the start to the last answer.
 func (h *harness) openLoop(ctx context.Context, t *target, rate float64, d time.Duration, stream bool, rec *load.Recorder) time.Duration {
-	body := load.ChatBody(t.ep.Model, stream)
+	body := t.ep.Body(stream)
 	var wg sync.WaitGroup
 	unpin := load.PinForTiming()
 	defer unpin()
@@ -171,7 +171,7 @@ func (h *harness) runOf(t *target, rec *load.Recorder, elapsed, cpu time.Duratio
 // closedLoop measures t's most throughput: workers requests in flight at
 // once, each sent as soon as the previous one is answered.
 func (h *harness) closedLoop(ctx context.Context, t *target, workers int) Run {
-	body := load.ChatBody(t.ep.Model, false)
+	body := t.ep.Body(false)
 	loop := func(d time.Duration, rec *load.Recorder) time.Duration {
 		_, el := load.ClosedLoop{Workers: workers, Duration: d}.Run(ctx, load.RealClock{}, func(_ int, sent time.Time) {
 			s := t.client.Chat(ctx, t.ep, body, sent)

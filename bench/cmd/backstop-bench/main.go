@@ -136,7 +136,7 @@ func setup(ctx context.Context, set settings, f flags, logf func(string, ...any)
 		return nil, nil, err
 	}
 	h.cfgPath = filepath.Join(f.work, "backstop.yaml")
-	if err := os.WriteFile(h.cfgPath, []byte(gatewayConfig(h.up)), 0o644); err != nil {
+	if err := os.WriteFile(h.cfgPath, []byte(gatewayConfig(h.up, "")), 0o644); err != nil {
 		cleanup()
 		return nil, nil, err
 	}

@@ -113,9 +113,27 @@ func (r *Report) Markdown(w io.Writer) {
 	r.markdownStreaming(w)
 	r.markdownHeld(w)
 	r.markdownFailover(w)
-	if t := r.Translation; t != nil {
+	r.markdownTranslation(w)
+}
+
+func (r *Report) markdownTranslation(w io.Writer) {
+	t := r.Translation
+	switch {
+	case t == nil:
+		return
+	case !t.Available:
 		fmt.Fprintf(w, "## 5. Cross-dialect translation\n\nNot available: %s.\n\n", t.Reason)
+		return
 	}
+	fmt.Fprintf(w, "## 5. Cross-dialect translation, open loop\n\nOpenAI requests through Backstop to the simulator's OpenAI endpoint (pass-through) and to its Anthropic endpoint (translated), each compared with the simulator answering its own dialect directly.\n\n")
+	var rows [][]string
+	for _, pt := range t.Rates {
+		add := map[string]Delta{"backstop": pt.AddedPassthrough, "backstop-translated": pt.AddedTranslated}
+		for _, run := range pt.Runs {
+			rows = append(rows, runRow(fmt.Sprintf("%g", pt.Rate), run, add))
+		}
+	}
+	table(w, []string{"req/s", "endpoint", "ok / sent", "errors", "achieved req/s", "p50", "p90", "p99", "p99.9", "added p50", "added p90", "added p99", "added p99.9", "CPU/req", "other load"}, rows)
 }
 
 func (r *Report) markdownPassthrough(w io.Writer) {
