@@ -100,7 +100,10 @@ func genericMessage(status int) string {
 	if status == 0 {
 		return "The provider reported an error."
 	}
-	return fmt.Sprintf("The provider answered %d %s.", status, http.StatusText(status))
+	if text := http.StatusText(status); text != "" {
+		return fmt.Sprintf("The provider answered %d %s.", status, text)
+	}
+	return fmt.Sprintf("The provider answered %d.", status)
 }
 
 // ConvertError translates a provider's error answer (its status and body)

@@ -67,6 +67,10 @@ func appendEscape(dst []byte, c byte) []byte {
 		return append(dst, `\r`...)
 	case '\t':
 		return append(dst, `\t`...)
+	case '\b':
+		return append(dst, `\b`...)
+	case '\f':
+		return append(dst, `\f`...)
 	}
 	const hex = "0123456789abcdef"
 	return append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])

@@ -54,8 +54,8 @@ type anthropicDecoder struct {
 }
 
 func (d *anthropicDecoder) decode(evs []event, name, data []byte) ([]event, error) {
-	if d.ended || len(bytes.TrimSpace(data)) == 0 {
-		return evs, nil
+	if d.ended || len(bytes.TrimSpace(data)) == 0 || string(name) == "ping" {
+		return evs, nil // keep-alives are the most frequent event with nothing to say
 	}
 	var in anStreamEvent
 	if err := json.Unmarshal(data, &in); err != nil {
