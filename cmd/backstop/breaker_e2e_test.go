@@ -243,7 +243,16 @@ func TestLatencyOverSLAShiftsWeightsInSteps(t *testing.T) {
 	stop := make(chan struct{})
 	l := e.steadyLoad("shifting", 40, stop)
 	defer func() { close(stop); l.wg.Wait() }()
-	weight := func() float64 { return e.metric("backstop_target_weight", `route="shifting"`, `target="ta"`) }
+	weight := func() float64 {
+		for range 50 {
+			if w, found := e.sample("backstop_target_weight", `route="shifting"`, `target="ta"`); found {
+				return w
+			}
+			t.Log("a scrape without ta's weight")
+		}
+		t.Fatal("ta's weight is not in /metrics")
+		return 0
+	}
 	waitFor(t, func() bool { return weight() == 70 })
 	e.fault(e.a, mock.Fault{Latency: mock.Duration(500 * time.Millisecond)})
 	seen := []float64{70}

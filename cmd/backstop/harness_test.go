@@ -236,16 +236,25 @@ func (e *e2e) post(path, contentType, body string, header http.Header) (*http.Re
 	return resp, b
 }
 
-// metric returns the value of one sample of the gateway's /metrics, or 0.
+// metric returns the sum of the samples of the gateway's /metrics that
+// match, or 0.
 func (e *e2e) metric(name string, labels ...string) float64 {
+	v, _ := e.sample(name, labels...)
+	return v
+}
+
+// sample is metric, and whether any sample matched.
+func (e *e2e) sample(name string, labels ...string) (total float64, found bool) {
 	e.t.Helper()
 	resp, err := http.Get(e.base + "/metrics")
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var total float64
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
 			continue
@@ -260,9 +269,10 @@ func (e *e2e) metric(name string, labels ...string) float64 {
 			var v float64
 			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v)
 			total += v
+			found = true
 		}
 	}
-	return total
+	return total, found
 }
 
 type lockedBuffer struct {

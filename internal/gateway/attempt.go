@@ -16,6 +16,7 @@ import (
 	"github.com/backstophq/backstop/internal/provider"
 	"github.com/backstophq/backstop/internal/route"
 	"github.com/backstophq/backstop/internal/sse"
+	"github.com/backstophq/backstop/internal/translate"
 )
 
 // maxResponseBody bounds a non-streamed answer read into memory.
@@ -28,8 +29,12 @@ const maxResponseBody = 64 << 20
 // request to the target and writes to the client, on the handler's
 // goroutine.
 type try struct {
-	c      *call
-	t      *route.Target
+	c *call
+	t *route.Target
+	// up is the provider's dialect; conv translates its stream when it is
+	// not the client's (nil for a pass-through).
+	up     dialect
+	conv   translate.Stream
 	start  time.Time
 	ttft   time.Duration // time to first content, once known
 	ctx    context.Context
@@ -59,9 +64,9 @@ type try struct {
 // newTry starts the clock of an attempt on t.
 func (c *call) newTry(t *route.Target) *try {
 	c.attempts++
-	a := &try{c: c, t: t, start: c.s.clock.Now()}
+	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialectOf(t.Provider.Dialect())}
 	a.ctx, a.cancel = context.WithCancel(c.ctx)
-	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), a.cancel)
+	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.stream), a.cancel)
 	t.InFlight.Add(1)
 	return a
 }
@@ -82,17 +87,40 @@ func (a *try) get() *failure.Error {
 	c := a.c
 	body := a.reqBody
 	if body == nil {
-		body = openai.RewriteModel(c.body, c.req, a.t.QuotedModel)
+		var err error
+		if body, err = c.bodyFor(a.t, a.up); err != nil {
+			return failure.New(failure.Malformed, err) // bodyFor was checked before the attempt
+		}
 	}
-	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect), body, c.header)
+	header := c.header
+	if a.up.id() == translate.Anthropic && c.sameHeader != nil {
+		header = c.sameHeader
+	}
+	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect), body, header)
 	if err != nil {
 		return a.classify(err)
 	}
 	a.resp = resp
-	if c.req.Stream {
+	if c.req.stream {
+		if a.up.id() != c.client.id() {
+			if a.conv, err = translate.NewStream(a.up.id(), c.client.id(), c.req.includeUsage); err != nil {
+				return failure.New(failure.Malformed, err)
+			}
+		}
 		return a.firstChunk()
 	}
 	return a.readBody()
+}
+
+// bodyFor is the body an attempt on t sends: the client's body with t's
+// model when t speaks the client's dialect (everything else is kept as
+// it came), a translation otherwise. A *translate.Error says the request
+// cannot be expressed for t.
+func (c *call) bodyFor(t *route.Target, up dialect) ([]byte, error) {
+	if up.id() == c.client.id() {
+		return c.client.rewriteModel(c.body, c.req, t.QuotedModel), nil
+	}
+	return translate.ConvertRequest(c.client.id(), up.id(), c.body, t.Model)
 }
 
 // classify names the failure behind err. A cancelled context is told
@@ -132,9 +160,14 @@ func (a *try) readBody() *failure.Error {
 		return failure.Newf(failure.Malformed, "answer over %d bytes", maxResponseBody)
 	case !json.Valid(body):
 		return failure.Newf(failure.Malformed, "answer of %d bytes is not JSON", len(body))
-	case openai.IsErrorOrDone(body) == openai.Failed:
-		e, _ := openai.ParseError(body)
-		return &failure.Error{Kind: failure.Malformed, Upstream: upstream(e)}
+	}
+	if u, failed := a.up.bodyError(body); failed {
+		return &failure.Error{Kind: failure.Malformed, Upstream: u}
+	}
+	if a.up.id() != a.c.client.id() {
+		if body, err = translate.ConvertResponse(a.up.id(), a.c.client.id(), body); err != nil {
+			return failure.New(failure.Malformed, err)
+		}
 	}
 	a.body = body
 	return nil
@@ -159,22 +192,29 @@ func (a *try) firstChunk() *failure.Error {
 		if !ev.HasData {
 			continue // a keep-alive comment: nothing to show yet
 		}
-		switch openai.Classify(ev.Data) {
+		switch a.up.classify(ev) {
 		case openai.Preamble:
 			if a.streamID == nil {
-				a.held = append(a.held, ev.Raw...)
+				out, ferr := a.relayed(ev)
+				if ferr != nil {
+					return ferr
+				}
+				a.held = append(a.held, out...)
 			}
 			continue
 		case openai.ErrorChunk:
-			e, _ := openai.ParseError(ev.Data)
-			return &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)}
+			return a.up.eventError(ev.Data)
 		case openai.DoneChunk:
-			return failure.Newf(failure.Malformed, "stream ended with [DONE] before any content")
+			return failure.Newf(failure.Malformed, "stream ended before any content")
 		case openai.Garbage:
-			return failure.Newf(failure.Malformed, "stream event is not a chunk")
+			return failure.Newf(failure.Malformed, "stream event is not of the provider's dialect")
 		}
-		a.held = append(a.held, a.relayed(ev)...)
-		if a.c.route.ContinueOnCut {
+		out, ferr := a.relayed(ev)
+		if ferr != nil {
+			return ferr
+		}
+		a.held = append(a.held, out...)
+		if a.c.continues(a) {
 			a.firstData = append([]byte(nil), ev.Data...)
 		}
 		a.ttft = a.c.s.since(a.start)
@@ -190,7 +230,7 @@ func (a *try) firstChunk() *failure.Error {
 func (a *try) deliver() *failure.Error {
 	c := a.c
 	c.served, c.done = a.t, true
-	if !c.req.Stream {
+	if !c.req.stream {
 		c.commit(a.t, "application/json")
 		c.w.Header().Set("Content-Length", itoa(len(a.body)))
 		c.w.WriteHeader(http.StatusOK)
@@ -207,7 +247,7 @@ func (a *try) deliver() *failure.Error {
 	if !c.send(a.held) {
 		return c.clientGone()
 	}
-	if c.route.ContinueOnCut {
+	if c.continues(a) {
 		c.streamID = openai.ChunkID(a.firstData)
 		c.keep(a.firstData)
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/metrics"
-	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/retry"
 	"github.com/backstophq/backstop/internal/route"
+	"github.com/backstophq/backstop/internal/translate"
 )
 
 // call is one client request in flight. It is owned by the handler's
@@ -25,14 +25,18 @@ type call struct {
 	w     http.ResponseWriter
 	r     *http.Request
 	route *route.Route
-	req   openai.ChatRequest
-	body  []byte
-	id    string
-	start time.Time
+	// client is the dialect the client speaks; req its request.
+	client dialect
+	req    request
+	body   []byte
+	id     string
+	start  time.Time
 	// ctx is the client's context bounded by the route's total deadline.
 	ctx context.Context
-	// header is what every attempt propagates.
-	header http.Header
+	// header is what every attempt propagates; sameHeader, for an
+	// Anthropic client, adds its anthropic-version and anthropic-beta for
+	// Anthropic providers.
+	header, sameHeader http.Header
 
 	attempts int
 	hedges   int // hedges started: at most one
@@ -44,7 +48,10 @@ type call struct {
 	sawTool   bool
 	streamID  []byte
 	continued bool
-	first     *route.Target // the first target tried
+	// untranslatable is why a target could not take the request, for the
+	// client when none could.
+	untranslatable *translate.Error
+	first          *route.Target // the first target tried
 	// last is the last failure, on lastTarget: what an exhausted request
 	// reports.
 	last       *failure.Error
@@ -67,9 +74,10 @@ type attemptRecord struct {
 	Decision string `json:"next,omitempty"`
 }
 
-// chat serves POST /v1/chat/completions.
-func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
-	c := &call{s: s, st: s.state.Load(), w: w, r: r, start: s.clock.Now(), id: requestID(r)}
+// chat serves a chat request of a client speaking d: POST
+// /v1/chat/completions (OpenAI) or POST /v1/messages (Anthropic).
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect) {
+	c := &call{s: s, st: s.state.Load(), w: w, r: r, start: s.clock.Now(), id: requestID(r), client: d}
 	w.Header().Set(HeaderRequestID, c.id)
 	defer c.finish()
 	if !c.read() {
@@ -79,6 +87,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c.ctx = ctx
 	c.header = propagated(r.Header, c.route.Headers, c.id)
+	if d.id() == translate.Anthropic {
+		c.sameHeader = withAnthropicHeaders(c.header, r.Header)
+	}
 	c.run()
 }
 
@@ -89,25 +100,25 @@ func (c *call) read() bool {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			c.reject(http.StatusRequestEntityTooLarge, openai.Error{
-				Type: openai.TypeInvalidRequest, Code: "request_too_large",
-				Message: "The request body is larger than this gateway's limit of " + itoa(int(tooBig.Limit)) + " bytes.",
+			c.reject(apiError{
+				status: http.StatusRequestEntityTooLarge, code: "request_too_large",
+				message: "The request body is larger than this gateway's limit of " + itoa(int(tooBig.Limit)) + " bytes.",
 			})
 			return false
 		}
 		c.outcome = metrics.Canceled
 		return false
 	}
-	req, rerr := openai.ParseChat(body)
+	req, rerr := c.client.parse(body)
 	if rerr != nil {
-		c.reject(http.StatusBadRequest, openai.Error{Type: openai.TypeInvalidRequest, Param: rerr.Param, Code: rerr.Code, Message: rerr.Message})
+		c.reject(*rerr)
 		return false
 	}
-	rt := c.st.router.Route(req.Model)
+	rt := c.st.router.Route(req.model)
 	if rt == nil {
-		c.reject(http.StatusNotFound, openai.Error{
-			Type: openai.TypeInvalidRequest, Param: "model", Code: "model_not_found",
-			Message: "The model `" + req.Model + "` does not exist on this gateway: it must name a route. GET /v1/models lists them.",
+		c.reject(apiError{
+			status: http.StatusNotFound, param: "model", code: "model_not_found",
+			message: "The model `" + req.model + "` does not exist on this gateway: it must name a route. GET /v1/models lists them.",
 		})
 		return false
 	}
@@ -117,10 +128,10 @@ func (c *call) read() bool {
 }
 
 // reject answers a request the gateway refuses before any attempt.
-func (c *call) reject(status int, e openai.Error) {
+func (c *call) reject(e apiError) {
 	c.outcome = metrics.BadRequest
 	c.w.Header().Set(HeaderShouldRetry, "false")
-	openai.WriteError(c.w, status, e)
+	c.client.writeError(c.w, e, c.id)
 }
 
 // run tries the route's chain until a target answers, the failures run
@@ -168,13 +179,19 @@ func (c *call) drilled(t *route.Target) {
 // client), else the index of the next target to try.
 func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 	t := chain[i]
+	body, ok := c.sendable(t)
+	if !ok {
+		return false, i + 1
+	}
 	for tries := 1; ; tries++ {
 		permit, admitted := c.admit(chain, i)
 		if !admitted {
-			c.trail = append(c.trail, attemptRecord{Target: t.Name, Result: "breaker_open", Millis: c.s.since(c.start).Milliseconds(), Decision: "skip"})
+			c.skip(t, "breaker_open")
 			return false, i + 1
 		}
-		r := c.race(chain, i, tries, outcome{a: c.newTry(t), permit: permit})
+		first := outcome{a: c.newTry(t), permit: permit}
+		first.a.reqBody = body
+		r := c.race(chain, i, tries, first)
 		if r.win != nil {
 			ferr := r.win.a.deliver()
 			r.win.a.close()
@@ -230,6 +247,30 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 			return true, 0
 		}
 	}
+}
+
+// sendable returns the body an attempt on t sends. When the request cannot
+// be expressed in t's dialect (a field t's API lacks, such as n > 1 for
+// Anthropic), t is skipped for this request: ok is false, and the reason
+// is kept in case no target can take the request.
+func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
+	body, err := c.bodyFor(t, dialectOf(t.Provider.Dialect()))
+	if err == nil {
+		return body, true
+	}
+	var te *translate.Error
+	if errors.As(err, &te) {
+		c.untranslatable = te
+	} else {
+		c.untranslatable = &translate.Error{Message: err.Error()}
+	}
+	c.skip(t, "cannot_translate")
+	return nil, false
+}
+
+// skip notes a target the request did not try, and why.
+func (c *call) skip(t *route.Target, why string) {
+	c.trail = append(c.trail, attemptRecord{Target: t.Name, Result: why, Millis: c.s.since(c.start).Milliseconds(), Decision: "skip"})
 }
 
 // admit asks chain[i]'s breaker for an attempt. A route never ejects all

@@ -6,7 +6,15 @@ import (
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/route"
+	"github.com/backstophq/backstop/internal/translate"
 )
+
+// continues reports whether a stream relayed from a is one the route would
+// continue if it were cut: the route asks for it, and client and provider
+// both speak OpenAI (continuing a translated stream is not done yet).
+func (c *call) continues(a *try) bool {
+	return c.route.ContinueOnCut && a.conv == nil && c.client.id() == translate.OpenAI
+}
 
 // keep adds a relayed chunk's text to the partial answer, for a route
 // that continues cut streams.
@@ -22,7 +30,7 @@ func (c *call) keep(data []byte) {
 // gets an error event and no [DONE]. It returns ferr, the failure of the
 // attempt that broke, for that attempt's accounting.
 func (c *call) cut(a *try, ferr *failure.Error) *failure.Error {
-	if c.route.ContinueOnCut && !c.sawTool && !c.continued && c.r.Context().Err() == nil && c.ctx.Err() == nil {
+	if c.continues(a) && !c.sawTool && !c.continued && c.r.Context().Err() == nil && c.ctx.Err() == nil {
 		c.continued = true
 		if t, permit, ok := c.continuationTarget(a.t); ok {
 			if c.continueOn(t, permit, a.t, ferr) {
@@ -46,7 +54,7 @@ func (c *call) continuationTarget(from *route.Target) (*route.Target, breaker.Pe
 	n := len(c.chain)
 	for k := 1; k < n; k++ {
 		t := c.chain[(at+k)%n]
-		if !t.Prefill {
+		if !t.Prefill || t.Provider.Dialect() != string(translate.OpenAI) {
 			continue
 		}
 		b := c.route.Breaker(t)
@@ -67,7 +75,7 @@ func (c *call) continuationTarget(from *route.Target) (*route.Target, breaker.Pe
 // answer, or at least its beginning: after t's first content chunk, a
 // failure of t is the stream's end, told to the client by t's pump.
 func (c *call) continueOn(t *route.Target, permit breaker.Permit, from *route.Target, cause *failure.Error) bool {
-	body, err := openai.WithAssistantPrefill(openai.RewriteModel(c.body, c.req, t.QuotedModel), string(c.partial))
+	body, err := openai.WithAssistantPrefill(c.client.rewriteModel(c.body, c.req, t.QuotedModel), string(c.partial))
 	if err != nil {
 		permit.Report(false, false)
 		return false

@@ -88,3 +88,19 @@ func itoa(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// anthropicHeaders are the request headers an Anthropic client sends for
+// its provider: they reach Anthropic providers only.
+var anthropicHeaders = []string{"Anthropic-Version", "Anthropic-Beta"}
+
+// withAnthropicHeaders returns propagated plus the client's Anthropic
+// headers, for attempts on Anthropic providers.
+func withAnthropicHeaders(propagated, in http.Header) http.Header {
+	out := propagated.Clone()
+	for _, name := range anthropicHeaders {
+		if v, ok := in[name]; ok {
+			out[name] = v
+		}
+	}
+	return out
+}

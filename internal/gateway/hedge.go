@@ -97,6 +97,10 @@ func (c *call) concede(o *outcome, next string) {
 // hedge starts an attempt on t as a hedge, if t's breaker and the route's
 // hedge budget allow it.
 func (c *call) hedge(t *route.Target) (*outcome, bool) {
+	body, ok := c.sendable(t)
+	if !ok {
+		return nil, false
+	}
 	b := c.route.Breaker(t)
 	var permit breaker.Permit
 	if b != nil {
@@ -111,7 +115,9 @@ func (c *call) hedge(t *route.Target) (*outcome, bool) {
 		return nil, false
 	}
 	c.hedges++
-	return &outcome{a: c.newTry(t), permit: permit}, true
+	o := &outcome{a: c.newTry(t), permit: permit}
+	o.a.reqBody = body
+	return o, true
 }
 
 func winner(hedge bool) string {

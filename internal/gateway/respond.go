@@ -8,7 +8,6 @@ import (
 
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
-	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/route"
 )
 
@@ -23,21 +22,28 @@ const maxAdvertisedRetry = 60 * time.Second
 // deadline ran out before any attempt failed); deadline reports that the
 // total deadline, not the chain, ran out.
 func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
+	if c.attempts == 0 && c.untranslatable != nil {
+		// No target of the route can express this request.
+		e := c.untranslatable
+		c.reject(apiError{status: http.StatusBadRequest, param: e.Param, code: "unsupported_parameter",
+			message: "No target of route `" + c.route.Name + "` can take this request: " + e.Error()})
+		c.done = true
+		return
+	}
 	c.done = true
 	h := c.w.Header()
 	h.Set(HeaderAttempts, itoa(c.attempts))
 	h.Set(HeaderExhausted, "true")
 	if c.route.Exhausted != "" {
 		c.outcome = metrics.ExhaustedMessage
-		a := openai.Answer{ID: openai.CompletionID(c.id), Model: c.route.Name, Created: c.start.Unix(), Content: c.route.Exhausted}
-		if c.req.Stream {
+		if c.req.stream {
 			h.Set("Content-Type", "text/event-stream")
 			h.Set("Cache-Control", "no-cache")
 			c.w.WriteHeader(http.StatusOK)
-			c.send(a.Stream(c.req.IncludeUsage))
+			c.send(c.client.answerStream(c.id, c.route.Name, c.start.Unix(), c.route.Exhausted, c.req.includeUsage))
 			return
 		}
-		body := a.Completion()
+		body := c.client.answer(c.id, c.route.Name, c.start.Unix(), c.route.Exhausted)
 		h.Set("Content-Type", "application/json")
 		h.Set("Content-Length", itoa(len(body)))
 		c.w.WriteHeader(http.StatusOK)
@@ -45,9 +51,9 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 		return
 	}
 	c.outcome = metrics.ExhaustedError
-	status, typ, wait := http.StatusServiceUnavailable, openai.TypeServer, c.route.ExhaustedRetryAfter
+	status, wait := http.StatusServiceUnavailable, c.route.ExhaustedRetryAfter
 	if last != nil && last.Kind == failure.Status && last.Status == http.StatusTooManyRequests {
-		status, typ = http.StatusTooManyRequests, openai.TypeRateLimit
+		status = http.StatusTooManyRequests
 	}
 	if last != nil && last.RetryAfter > 0 && last.RetryAfter <= maxAdvertisedRetry {
 		wait = last.RetryAfter
@@ -59,7 +65,7 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 	h.Set("Retry-After", strconv.Itoa(secs))
 	h.Set("Retry-After-Ms", strconv.FormatInt(wait.Milliseconds(), 10))
 	h.Set(HeaderShouldRetry, "false")
-	openai.WriteError(c.w, status, openai.Error{Type: typ, Code: "backstop_exhausted", Message: c.exhaustedMessage(t, last, deadline, secs)})
+	c.client.writeError(c.w, apiError{status: status, code: "backstop_exhausted", message: c.exhaustedMessage(t, last, deadline, secs)}, c.id)
 }
 
 func (c *call) exhaustedMessage(t *route.Target, last *failure.Error, deadline bool, secs int) string {
@@ -94,21 +100,17 @@ func (c *call) refused(t *route.Target, ferr *failure.Error) {
 		if msg == "" {
 			msg = "Target `" + t.Name + "` refused the request with status " + strconv.Itoa(ferr.Status) + "."
 		}
-		typ := u.Type
-		if typ == "" {
-			typ = openai.TypeInvalidRequest
-		}
-		openai.WriteError(c.w, ferr.Status, openai.Error{Type: typ, Code: u.Code, Param: u.Param, Message: msg})
+		c.client.writeError(c.w, apiError{status: ferr.Status, typ: u.Type, code: u.Code, param: u.Param, message: msg}, c.id)
 		return
 	}
 	status := http.StatusBadGateway
 	if ferr.Kind == failure.Timeout || ferr.Kind == failure.Idle {
 		status = http.StatusGatewayTimeout
 	}
-	openai.WriteError(c.w, status, openai.Error{
-		Type: openai.TypeServer, Code: "upstream_error",
-		Message: "Target `" + t.Name + "` of route `" + c.route.Name + "` failed with " + ferr.Reason() + ", which this route does not retry.",
-	})
+	c.client.writeError(c.w, apiError{
+		status: status, code: "upstream_error",
+		message: "Target `" + t.Name + "` of route `" + c.route.Name + "` failed with " + ferr.Reason() + ", which this route does not retry.",
+	}, c.id)
 }
 
 // finish records the request in metrics and the log once it is over.
@@ -144,7 +146,7 @@ func (c *call) finish() {
 		slog.String("target", target),
 		slog.String("outcome", c.outcome),
 		slog.Int("attempts", c.attempts),
-		slog.Bool("stream", c.req.Stream),
+		slog.Bool("stream", c.req.stream),
 		slog.Int64("ms", elapsed.Milliseconds()),
 	}
 	if c.ttft > 0 {

@@ -123,7 +123,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/v1/chat/completions", "/chat/completions":
 		if s.method(w, r, http.MethodPost) {
-			s.chat(w, r)
+			s.chat(w, r, openaiDialect{})
+		}
+	case "/v1/messages":
+		if s.method(w, r, http.MethodPost) {
+			s.chat(w, r, anthropicDialect{})
+		}
+	case "/v1/messages/count_tokens":
+		if s.method(w, r, http.MethodPost) {
+			s.countTokens(w, r)
 		}
 	case "/v1/models", "/models":
 		if s.method(w, r, http.MethodGet) {
@@ -143,7 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		openai.WriteError(w, http.StatusNotFound, openai.Error{
 			Type:    openai.TypeInvalidRequest,
 			Code:    "unknown_url",
-			Message: "Unknown request URL: " + r.Method + " " + r.URL.Path + ". Backstop serves POST /v1/chat/completions and GET /v1/models.",
+			Message: "Unknown request URL: " + r.Method + " " + r.URL.Path + ". Backstop serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models.",
 		})
 	}
 }

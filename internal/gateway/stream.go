@@ -21,6 +21,17 @@ func (a *try) pump() *failure.Error {
 	c := a.c
 	for {
 		ev, err := a.rd.Next()
+		if err == io.EOF && a.conv != nil {
+			// The provider's stream ended: a translation knows whether it
+			// ended complete.
+			if out, cerr := a.conv.End(); cerr == nil {
+				if !c.send(out) {
+					return c.clientGone()
+				}
+				c.outcome = metrics.OK
+				return nil
+			}
+		}
 		if err != nil {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
@@ -32,44 +43,60 @@ func (a *try) pump() *failure.Error {
 			return c.cut(a, ferr)
 		}
 		if !ev.HasData {
-			if !c.send(ev.Raw) {
+			if a.conv == nil && !c.send(ev.Raw) {
 				return c.clientGone()
 			}
 			continue
 		}
 		a.dog.idle(c.s.clock, c.route.Timeouts.Idle)
-		switch openai.IsErrorOrDone(ev.Data) {
+		switch a.up.relayed(ev) {
 		case openai.Failed:
-			e, _ := openai.ParseError(ev.Data)
-			return c.cut(a, &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstream(e)})
+			return c.cut(a, a.up.eventError(ev.Data))
 		case openai.End:
 			a.dog.stop()
-			if !c.send(ev.Raw) {
+			out, ferr := a.relayed(ev)
+			if ferr != nil {
+				return c.cut(a, ferr)
+			}
+			if !c.send(out) {
 				return c.clientGone()
 			}
 			c.outcome = metrics.OK
 			return nil
 		}
-		if c.route.ContinueOnCut {
+		if c.continues(a) {
 			c.keep(ev.Data)
 		}
-		if !c.send(a.relayed(ev)) {
+		out, ferr := a.relayed(ev)
+		if ferr != nil {
+			return c.cut(a, ferr)
+		}
+		if len(out) > 0 && !c.send(out) {
 			return c.clientGone()
 		}
 	}
 }
 
-// relayed is the event as the client gets it: as it came, or, on a
-// continuation, with the id of the stream the client saw begin.
-func (a *try) relayed(ev sse.Event) []byte {
+// relayed is the event as the client gets it: as it came; translated into
+// the client's dialect; or, on a continuation, with the id of the stream
+// the client saw begin. A provider event the translation cannot read is a
+// malformed answer.
+func (a *try) relayed(ev sse.Event) ([]byte, *failure.Error) {
+	if a.conv != nil {
+		out, err := a.conv.Event(ev.Name, ev.Data)
+		if err != nil {
+			return nil, failure.New(failure.Malformed, err)
+		}
+		return out, nil
+	}
 	if a.streamID == nil {
-		return ev.Raw
+		return ev.Raw, nil
 	}
 	data := openai.WithID(ev.Data, a.streamID)
 	out := make([]byte, 0, len(data)+8)
 	out = append(out, "data: "...)
 	out = append(out, data...)
-	return append(out, "\n\n"...)
+	return append(out, "\n\n"...), nil
 }
 
 // send writes p to the client and flushes it. It reports false when the
@@ -94,7 +121,7 @@ func (c *call) clientGone() *failure.Error {
 // error event in its dialect, and no [DONE].
 func (c *call) broken(ferr *failure.Error) *failure.Error {
 	msg := "The answer stream was interrupted (" + ferr.Reason() + ") after it had started; the partial answer is incomplete."
-	c.send(openai.StreamError(openai.Error{Message: msg, Type: openai.TypeServer, Code: "stream_interrupted"}))
+	c.send(c.client.streamError(apiError{status: http.StatusInternalServerError, message: msg, code: "stream_interrupted"}))
 	c.outcome, c.done = metrics.StreamFailed, true
 	return ferr
 }
