@@ -1,6 +1,9 @@
 package translate
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // anthropicCodec is the Anthropic Messages dialect.
 var anthropicCodec = codec{
@@ -78,6 +81,9 @@ func anthropicErrorBody(e APIError) (int, []byte) {
 	out.Type = "error"
 	out.Error.Type = shape.typ
 	out.Error.Message = e.Message
+	if e.Param != "" && !strings.HasPrefix(e.Message, e.Param+": ") {
+		out.Error.Message = e.Param + ": " + e.Message // Anthropic errors have no param field
+	}
 	body, _ := marshal(out)
 	return shape.status, body
 }

@@ -31,7 +31,7 @@ func (e *Error) Body(client Dialect) []byte {
 	if err != nil {
 		c = &openAICodec
 	}
-	_, body := c.encodeError(APIError{Kind: KindInvalidRequest, Status: http.StatusBadRequest, Message: e.Error(), Param: e.Param})
+	_, body := c.encodeError(APIError{Kind: KindInvalidRequest, Status: http.StatusBadRequest, Message: e.Message, Param: e.Param})
 	return body
 }
 

@@ -58,7 +58,7 @@ func TestOpenAIErrorToAnthropic(t *testing.T) {
 		wantType   string
 		wantMsg    string
 	}{
-		{"context length", 400, `{"error":{"message":"too long","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`, 400, "invalid_request_error", "too long"},
+		{"context length", 400, `{"error":{"message":"too long","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`, 400, "invalid_request_error", "messages: too long"},
 		{"bad key", 401, `{"error":{"message":"Incorrect API key","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`, 401, "authentication_error", "Incorrect API key"},
 		{"forbidden", 403, `{"error":{"message":"region","type":"request_forbidden","code":"unsupported_country_region_territory"}}`, 403, "permission_error", "region"},
 		{"model", 404, `{"error":{"message":"no model","type":"invalid_request_error","code":"model_not_found"}}`, 404, "not_found_error", "no model"},
@@ -115,7 +115,7 @@ func TestErrorBody(t *testing.T) {
 		Error sdkErrorFields `json:"error"`
 	}
 	strictDecode(t, "OpenAI error", te.Body(OpenAI), &oa)
-	if oa.Error.Type != "invalid_request_error" || oa.Error.Param == nil || *oa.Error.Param != "n" {
+	if oa.Error.Type != "invalid_request_error" || oa.Error.Param == nil || *oa.Error.Param != "n" || strings.HasPrefix(oa.Error.Message, "n: ") {
 		t.Errorf("OpenAI body %+v", oa.Error)
 	}
 	var an anErrorBody
