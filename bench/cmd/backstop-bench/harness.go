@@ -129,6 +129,7 @@ func (h *harness) measureOpen(ctx context.Context, ts []*target, rate float64, s
 	cpu := make([]time.Duration, len(ts))
 	others := make([]time.Duration, len(ts))
 	slice := h.set.Duration.D() / time.Duration(h.set.Rounds)
+	h.awaitQuiet(ctx)
 	for i := range ts {
 		recs[i] = load.NewRecorder(int(rate*h.set.Duration.D().Seconds()) + 1)
 	}
@@ -189,6 +190,32 @@ func (h *harness) closedLoop(ctx context.Context, t *target, workers int) Run {
 	r := h.runOf(t, rec, el, gw, false)
 	r.OtherLoad = other.Seconds() / el.Seconds()
 	return r
+}
+
+// awaitQuiet waits, up to the settings' QuietWait, until the processes
+// other than the harness and its gateways use under QuietMax cores over a
+// second: other engineers' tests share the machine.
+func (h *harness) awaitQuiet(ctx context.Context) {
+	if h.set.QuietWait <= 0 {
+		return
+	}
+	start := time.Now()
+	for ctx.Err() == nil {
+		t0, m := time.Now(), startCPUMeter(nil)
+		time.Sleep(time.Second)
+		_, other := m.stop()
+		load := other.Seconds() / time.Since(t0).Seconds()
+		if load < h.set.QuietMax {
+			if waited := time.Since(start); waited > 2*time.Second {
+				h.logf("waited %.0fs for other processes to quieten", waited.Seconds())
+			}
+			return
+		}
+		if time.Since(start) >= h.set.QuietWait.D() {
+			h.logf("other processes still use %.2f cores after %s; measuring anyway", load, h.set.QuietWait)
+			return
+		}
+	}
 }
 
 // cpuMeter measures, over a run, the CPU time of the gateway process and

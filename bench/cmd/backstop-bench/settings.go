@@ -97,6 +97,11 @@ type settings struct {
 	// FailFor is how long the fault lasts.
 	FailBefore Duration `json:"failover_before"`
 	FailFor    Duration `json:"failover_fault"`
+	// QuietWait is how long, at most, the harness waits before each load
+	// point for the machine's other processes to use under QuietMax cores
+	// (over one second); 0 does not wait.
+	QuietWait Duration `json:"quiet_wait"`
+	QuietMax  float64  `json:"quiet_max_cores"`
 	// Scenarios are the scenarios to run, by number.
 	Scenarios numbers `json:"scenarios"`
 }
@@ -138,6 +143,7 @@ func quickSettings() settings {
 	s.Held = numbers{500}
 	s.FailBefore = Duration(time.Second)
 	s.FailFor = Duration(2 * time.Second)
+	s.QuietWait = 0
 	return s
 }
 
@@ -160,6 +166,8 @@ func (s *settings) bindFlags(fs *flag.FlagSet) {
 	fs.Float64Var(&s.FailRate, "failover-rate", s.FailRate, "scenario 4 rate, req/s")
 	fs.Var(&s.FailBefore, "failover-before", "scenario 4 healthy time before the fault")
 	fs.Var(&s.FailFor, "failover-fault", "scenario 4 fault duration")
+	fs.Var(&s.QuietWait, "quiet-wait", "longest wait, before each load point, for other processes to quieten (0: none)")
+	fs.Float64Var(&s.QuietMax, "quiet-max", s.QuietMax, "cores other processes may use for the machine to count as quiet")
 	fs.Var(&s.Scenarios, "scenarios", "scenarios to run, comma-separated numbers 1-5")
 }
 
