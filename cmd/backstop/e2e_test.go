@@ -451,7 +451,7 @@ func TestModelsListsRoutes(t *testing.T) {
 	for _, m := range page.Data {
 		ids = append(ids, m.ID)
 	}
-	if strings.Join(ids, ",") != "continued,drilled,guarded,main,only-429,polite,shifting,strict,tail,tail-hedged" {
+	if strings.Join(ids, ",") != "claude,claude-then-openai,continued,drilled,guarded,main,only-429,openai-then-claude,polite,shifting,strict,tail,tail-hedged,to-claude" {
 		t.Fatalf("models = %v", ids)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {

@@ -38,10 +38,12 @@ type e2e struct {
 	t       *testing.T
 	sim     *mock.Simulator
 	a, b, c *mock.Provider
-	base    string // http://addr of the gateway
-	client  openai.Client
-	cmd     *exec.Cmd
-	stderr  *lockedBuffer
+	// d serves the Anthropic Messages API (the same simulator).
+	d      *mock.Provider
+	base   string // http://addr of the gateway
+	client openai.Client
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
 }
 
 // testConfig is the gateway config of the end-to-end tests. Timeouts are
@@ -56,10 +58,12 @@ providers:
   a: {type: openai, base_url: %s, api_key: test-key-a}
   b: {type: openai, base_url: %s, api_keys: [test-key-b1, test-key-b2]}
   c: {type: openai, base_url: %s}
+  d: {type: anthropic, base_url: %s, api_key: test-key-d}
 targets:
   ta: {provider: a, model: model-a}
   tb: {provider: b, model: model-b}
   tc: {provider: c, model: model-c, prefill: true}
+  td: {provider: d, model: claude-d}
 routes:
   main:
     targets: [ta, tb]
@@ -99,6 +103,14 @@ routes:
     targets: [{target: ta, weight: 70}, {target: tb, weight: 30}]
     health: {p99_latency: 200ms, min_requests: 5, max_step: 0.2}
     breaker: {consecutive_failures: 0, error_rate: 0}
+  claude:
+    targets: [td]
+  claude-then-openai:
+    targets: [td, ta]
+  openai-then-claude:
+    targets: [ta, td]
+  to-claude:
+    targets: [td]
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}
@@ -113,7 +125,7 @@ func newE2E(t *testing.T) *e2e {
 	for _, slot := range []struct {
 		p    **mock.Provider
 		name string
-	}{{&e.a, "a"}, {&e.b, "b"}, {&e.c, "c"}} {
+	}{{&e.a, "a"}, {&e.b, "b"}, {&e.c, "c"}, {&e.d, "d"}} {
 		p, err := sim.Start(slot.name, "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -121,7 +133,7 @@ func newE2E(t *testing.T) *e2e {
 		*slot.p = p
 	}
 	path := filepath.Join(t.TempDir(), "backstop.yaml")
-	cfg := fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL())
+	cfg := fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL(), "http://"+e.d.Addr())
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
