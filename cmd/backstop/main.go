@@ -6,6 +6,7 @@
 //	backstop serve    [--config FILE] [--listen ADDR]   run the gateway
 //	backstop validate FILE                              check a config file
 //	backstop mock     [--scenario FILE]                 run simulated providers
+//	backstop simulate [--config FILE] --scenario FILE   replay faults in virtual time
 //	backstop demo                                       watch failover live, no keys needed
 //	backstop version
 package main
@@ -22,6 +23,7 @@ Usage:
   backstop serve    [--config FILE] [--listen ADDR]   run the gateway (default config: simulated providers)
   backstop validate FILE                              check a config file; exit 1 on errors
   backstop mock     [--scenario FILE]                 run simulated OpenAI-compatible providers
+  backstop simulate [--config FILE] --scenario FILE   replay a fault scenario against the routing, in virtual time
   backstop demo     [--duration D]                    gateway + simulated providers + traffic + an outage
   backstop version                                    print the version
 
@@ -47,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runMock(rest, stdout, stderr)
 	case "demo":
 		return runDemo(rest, stdout, stderr)
+	case "simulate":
+		return runSimulate(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		return runVersion(stdout)
 	case "help", "--help", "-h":
