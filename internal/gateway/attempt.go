@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
@@ -33,7 +34,7 @@ type try struct {
 	t *route.Target
 	// up is the provider's dialect; conv translates its stream when it is
 	// not the client's (nil for a pass-through).
-	up     dialect
+	up     dialect.Dialect
 	conv   translate.Stream
 	start  time.Time
 	ttft   time.Duration // time to first content, once known
@@ -64,9 +65,9 @@ type try struct {
 // newTry starts the clock of an attempt on t.
 func (c *call) newTry(t *route.Target) *try {
 	c.attempts++
-	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialectOf(t.Provider.Dialect())}
+	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Provider.Dialect())}
 	a.ctx, a.cancel = context.WithCancel(c.ctx)
-	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.stream), a.cancel)
+	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), a.cancel)
 	t.InFlight.Add(1)
 	return a
 }
@@ -93,17 +94,18 @@ func (a *try) get() *failure.Error {
 		}
 	}
 	header := c.header
-	if a.up.id() == translate.Anthropic && c.sameHeader != nil {
+	if a.up.ID() == translate.Anthropic && c.sameHeader != nil {
 		header = c.sameHeader
 	}
-	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect), body, header)
+	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect),
+		provider.Call{Model: a.t.Model, Body: body, Stream: c.req.Stream, Header: header})
 	if err != nil {
 		return a.classify(err)
 	}
 	a.resp = resp
-	if c.req.stream {
-		if a.up.id() != c.client.id() {
-			if a.conv, err = translate.NewStream(a.up.id(), c.client.id(), c.req.includeUsage); err != nil {
+	if c.req.Stream {
+		if a.up.ID() != c.client.ID() {
+			if a.conv, err = translate.NewStream(a.up.ID(), c.client.ID(), c.req.IncludeUsage); err != nil {
 				return failure.New(failure.Malformed, err)
 			}
 		}
@@ -116,11 +118,11 @@ func (a *try) get() *failure.Error {
 // model when t speaks the client's dialect (everything else is kept as
 // it came), a translation otherwise. A *translate.Error says the request
 // cannot be expressed for t.
-func (c *call) bodyFor(t *route.Target, up dialect) ([]byte, error) {
-	if up.id() == c.client.id() {
-		return c.client.rewriteModel(c.body, c.req, t.QuotedModel), nil
+func (c *call) bodyFor(t *route.Target, up dialect.Dialect) ([]byte, error) {
+	if up.ID() == c.client.ID() {
+		return c.client.RewriteModel(c.body, c.req, t.QuotedModel), nil
 	}
-	return translate.ConvertRequest(c.client.id(), up.id(), c.body, t.Model)
+	return translate.ConvertRequest(c.client.ID(), up.ID(), c.body, t.Model)
 }
 
 // classify names the failure behind err. A cancelled context is told
@@ -161,11 +163,11 @@ func (a *try) readBody() *failure.Error {
 	case !json.Valid(body):
 		return failure.Newf(failure.Malformed, "answer of %d bytes is not JSON", len(body))
 	}
-	if u, failed := a.up.bodyError(body); failed {
+	if u, failed := a.up.BodyError(body); failed {
 		return &failure.Error{Kind: failure.Malformed, Upstream: u}
 	}
-	if a.up.id() != a.c.client.id() {
-		if body, err = translate.ConvertResponse(a.up.id(), a.c.client.id(), body); err != nil {
+	if a.up.ID() != a.c.client.ID() {
+		if body, err = translate.ConvertResponse(a.up.ID(), a.c.client.ID(), body); err != nil {
 			return failure.New(failure.Malformed, err)
 		}
 	}
@@ -192,8 +194,8 @@ func (a *try) firstChunk() *failure.Error {
 		if !ev.HasData {
 			continue // a keep-alive comment: nothing to show yet
 		}
-		switch a.up.classify(ev) {
-		case openai.Preamble:
+		switch a.up.Classify(ev) {
+		case dialect.Preamble:
 			if a.streamID == nil {
 				out, ferr := a.relayed(ev)
 				if ferr != nil {
@@ -202,11 +204,11 @@ func (a *try) firstChunk() *failure.Error {
 				a.held = append(a.held, out...)
 			}
 			continue
-		case openai.ErrorChunk:
-			return a.up.eventError(ev.Data)
-		case openai.DoneChunk:
+		case dialect.ErrorEvent:
+			return a.up.EventError(ev.Data)
+		case dialect.Done:
 			return failure.Newf(failure.Malformed, "stream ended before any content")
-		case openai.Garbage:
+		case dialect.Garbage:
 			return failure.Newf(failure.Malformed, "stream event is not of the provider's dialect")
 		}
 		out, ferr := a.relayed(ev)
@@ -230,7 +232,7 @@ func (a *try) firstChunk() *failure.Error {
 func (a *try) deliver() *failure.Error {
 	c := a.c
 	c.served, c.done = a.t, true
-	if !c.req.stream {
+	if !c.req.Stream {
 		c.commit(a.t, "application/json")
 		c.w.Header().Set("Content-Length", itoa(len(a.body)))
 		c.w.WriteHeader(http.StatusOK)
@@ -266,8 +268,4 @@ func (c *call) commit(t *route.Target, contentType string) {
 	} else {
 		h.Set(HeaderFallback, "false")
 	}
-}
-
-func upstream(e openai.Error) failure.UpstreamError {
-	return failure.UpstreamError{Type: e.Type, Code: e.Code, Param: e.Param, Message: e.Message}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/breaker"
 	"github.com/backstophq/backstop/internal/clock"
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/health"
 	"github.com/backstophq/backstop/internal/metrics"
@@ -26,8 +27,8 @@ type call struct {
 	r     *http.Request
 	route *route.Route
 	// client is the dialect the client speaks; req its request.
-	client dialect
-	req    request
+	client dialect.Dialect
+	req    dialect.Request
 	body   []byte
 	id     string
 	start  time.Time
@@ -76,18 +77,24 @@ type attemptRecord struct {
 
 // chat serves a chat request of a client speaking d: POST
 // /v1/chat/completions (OpenAI) or POST /v1/messages (Anthropic).
-func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect) {
+func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect.Dialect) {
 	c := &call{s: s, st: s.state.Load(), w: w, r: r, start: s.clock.Now(), id: requestID(r), client: d}
 	w.Header().Set(HeaderRequestID, c.id)
 	defer c.finish()
 	if !c.read() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), c.route.Timeouts.Total)
+	var ctx context.Context
+	var cancel context.CancelFunc
+	if total := c.route.Timeouts.Total; total > 0 {
+		ctx, cancel = context.WithTimeout(r.Context(), total)
+	} else { // 0: no deadline of the route's own
+		ctx, cancel = context.WithCancel(r.Context())
+	}
 	defer cancel()
 	c.ctx = ctx
 	c.header = propagated(r.Header, c.route.Headers, c.id)
-	if d.id() == translate.Anthropic {
+	if d.ID() == translate.Anthropic {
 		c.sameHeader = withAnthropicHeaders(c.header, r.Header)
 	}
 	c.run()
@@ -100,25 +107,25 @@ func (c *call) read() bool {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			c.reject(apiError{
-				status: http.StatusRequestEntityTooLarge, code: "request_too_large",
-				message: "The request body is larger than this gateway's limit of " + itoa(int(tooBig.Limit)) + " bytes.",
+			c.reject(dialect.APIError{
+				Status: http.StatusRequestEntityTooLarge, Code: "request_too_large",
+				Message: "The request body is larger than this gateway's limit of " + itoa(int(tooBig.Limit)) + " bytes.",
 			})
 			return false
 		}
 		c.outcome = metrics.Canceled
 		return false
 	}
-	req, rerr := c.client.parse(body)
+	req, rerr := c.client.Parse(body)
 	if rerr != nil {
 		c.reject(*rerr)
 		return false
 	}
-	rt := c.st.router.Route(req.model)
+	rt := c.st.router.Route(req.Model)
 	if rt == nil {
-		c.reject(apiError{
-			status: http.StatusNotFound, param: "model", code: "model_not_found",
-			message: "The model `" + req.model + "` does not exist on this gateway: it must name a route. GET /v1/models lists them.",
+		c.reject(dialect.APIError{
+			Status: http.StatusNotFound, Param: "model", Code: "model_not_found",
+			Message: "The model `" + req.Model + "` does not exist on this gateway: it must name a route. GET /v1/models lists them.",
 		})
 		return false
 	}
@@ -128,10 +135,10 @@ func (c *call) read() bool {
 }
 
 // reject answers a request the gateway refuses before any attempt.
-func (c *call) reject(e apiError) {
+func (c *call) reject(e dialect.APIError) {
 	c.outcome = metrics.BadRequest
 	c.w.Header().Set(HeaderShouldRetry, "false")
-	c.client.writeError(c.w, e, c.id)
+	c.client.WriteError(c.w, e, c.id)
 }
 
 // run tries the route's chain until a target answers, the failures run
@@ -254,7 +261,7 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 // Anthropic), t is skipped for this request: ok is false, and the reason
 // is kept in case no target can take the request.
 func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
-	body, err := c.bodyFor(t, dialectOf(t.Provider.Dialect()))
+	body, err := c.bodyFor(t, dialect.For(t.Provider.Dialect()))
 	if err == nil {
 		return body, true
 	}

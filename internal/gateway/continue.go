@@ -13,7 +13,7 @@ import (
 // continue if it were cut: the route asks for it, and client and provider
 // both speak OpenAI (continuing a translated stream is not done yet).
 func (c *call) continues(a *try) bool {
-	return c.route.ContinueOnCut && a.conv == nil && c.client.id() == translate.OpenAI
+	return c.route.ContinueOnCut && a.conv == nil && c.client.ID() == translate.OpenAI
 }
 
 // keep adds a relayed chunk's text to the partial answer, for a route
@@ -75,7 +75,7 @@ func (c *call) continuationTarget(from *route.Target) (*route.Target, breaker.Pe
 // answer, or at least its beginning: after t's first content chunk, a
 // failure of t is the stream's end, told to the client by t's pump.
 func (c *call) continueOn(t *route.Target, permit breaker.Permit, from *route.Target, cause *failure.Error) bool {
-	body, err := openai.WithAssistantPrefill(c.client.rewriteModel(c.body, c.req, t.QuotedModel), string(c.partial))
+	body, err := openai.WithAssistantPrefill(c.client.RewriteModel(c.body, c.req, t.QuotedModel), string(c.partial))
 	if err != nil {
 		permit.Report(false, false)
 		return false

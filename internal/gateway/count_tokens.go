@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/backstophq/backstop/internal/dialect"
 )
 
 // countTokens serves POST /v1/messages/count_tokens, which Claude Code
@@ -14,12 +16,12 @@ import (
 // the tool definitions, so that the answer does not depend on which
 // provider a route would pick. The estimate is documented as one.
 func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
-	d := anthropicDialect{}
+	d := dialect.Anthropic
 	id := requestID(r)
 	w.Header().Set(HeaderRequestID, id)
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 	if err != nil {
-		d.writeError(w, apiError{status: http.StatusRequestEntityTooLarge, message: "The request body is larger than this gateway's limit."}, id)
+		d.WriteError(w, dialect.APIError{Status: http.StatusRequestEntityTooLarge, Message: "The request body is larger than this gateway's limit."}, id)
 		return
 	}
 	var req struct {
@@ -29,11 +31,11 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 		Tools    json.RawMessage `json:"tools"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		d.writeError(w, apiError{status: http.StatusBadRequest, message: "We could not parse the JSON body of your request: " + err.Error()}, id)
+		d.WriteError(w, dialect.APIError{Status: http.StatusBadRequest, Message: "We could not parse the JSON body of your request: " + err.Error()}, id)
 		return
 	}
 	if req.Model == "" || len(req.Messages) == 0 {
-		d.writeError(w, apiError{status: http.StatusBadRequest, message: "model and messages are required."}, id)
+		d.WriteError(w, dialect.APIError{Status: http.StatusBadRequest, Message: "model and messages are required."}, id)
 		return
 	}
 	chars := textChars(req.System) + textChars(req.Messages) + utf8.RuneCount(req.Tools)

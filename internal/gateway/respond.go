@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/route"
@@ -25,8 +26,8 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 	if c.attempts == 0 && c.untranslatable != nil {
 		// No target of the route can express this request.
 		e := c.untranslatable
-		c.reject(apiError{status: http.StatusBadRequest, param: e.Param, code: "unsupported_parameter",
-			message: "No target of route `" + c.route.Name + "` can take this request: " + e.Error()})
+		c.reject(dialect.APIError{Status: http.StatusBadRequest, Param: e.Param, Code: "unsupported_parameter",
+			Message: "No target of route `" + c.route.Name + "` can take this request: " + e.Error()})
 		c.done = true
 		return
 	}
@@ -36,14 +37,14 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 	h.Set(HeaderExhausted, "true")
 	if c.route.Exhausted != "" {
 		c.outcome = metrics.ExhaustedMessage
-		if c.req.stream {
+		if c.req.Stream {
 			h.Set("Content-Type", "text/event-stream")
 			h.Set("Cache-Control", "no-cache")
 			c.w.WriteHeader(http.StatusOK)
-			c.send(c.client.answerStream(c.id, c.route.Name, c.start.Unix(), c.route.Exhausted, c.req.includeUsage))
+			c.send(c.client.AnswerStream(c.id, c.route.Name, c.start.Unix(), c.route.Exhausted, c.req.IncludeUsage))
 			return
 		}
-		body := c.client.answer(c.id, c.route.Name, c.start.Unix(), c.route.Exhausted)
+		body := c.client.Answer(c.id, c.route.Name, c.start.Unix(), c.route.Exhausted)
 		h.Set("Content-Type", "application/json")
 		h.Set("Content-Length", itoa(len(body)))
 		c.w.WriteHeader(http.StatusOK)
@@ -65,7 +66,7 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 	h.Set("Retry-After", strconv.Itoa(secs))
 	h.Set("Retry-After-Ms", strconv.FormatInt(wait.Milliseconds(), 10))
 	h.Set(HeaderShouldRetry, "false")
-	c.client.writeError(c.w, apiError{status: status, code: "backstop_exhausted", message: c.exhaustedMessage(t, last, deadline, secs)}, c.id)
+	c.client.WriteError(c.w, dialect.APIError{Status: status, Code: "backstop_exhausted", Message: c.exhaustedMessage(t, last, deadline, secs)}, c.id)
 }
 
 func (c *call) exhaustedMessage(t *route.Target, last *failure.Error, deadline bool, secs int) string {
@@ -100,16 +101,16 @@ func (c *call) refused(t *route.Target, ferr *failure.Error) {
 		if msg == "" {
 			msg = "Target `" + t.Name + "` refused the request with status " + strconv.Itoa(ferr.Status) + "."
 		}
-		c.client.writeError(c.w, apiError{status: ferr.Status, typ: u.Type, code: u.Code, param: u.Param, message: msg}, c.id)
+		c.client.WriteError(c.w, dialect.APIError{Status: ferr.Status, Type: u.Type, Code: u.Code, Param: u.Param, Message: msg}, c.id)
 		return
 	}
 	status := http.StatusBadGateway
 	if ferr.Kind == failure.Timeout || ferr.Kind == failure.Idle {
 		status = http.StatusGatewayTimeout
 	}
-	c.client.writeError(c.w, apiError{
-		status: status, code: "upstream_error",
-		message: "Target `" + t.Name + "` of route `" + c.route.Name + "` failed with " + ferr.Reason() + ", which this route does not retry.",
+	c.client.WriteError(c.w, dialect.APIError{
+		Status: status, Code: "upstream_error",
+		Message: "Target `" + t.Name + "` of route `" + c.route.Name + "` failed with " + ferr.Reason() + ", which this route does not retry.",
 	}, c.id)
 }
 
@@ -146,7 +147,7 @@ func (c *call) finish() {
 		slog.String("target", target),
 		slog.String("outcome", c.outcome),
 		slog.Int("attempts", c.attempts),
-		slog.Bool("stream", c.req.stream),
+		slog.Bool("stream", c.req.Stream),
 		slog.Int64("ms", elapsed.Milliseconds()),
 	}
 	if c.ttft > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/backstophq/backstop/internal/clock"
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/route"
@@ -123,11 +124,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/v1/chat/completions", "/chat/completions":
 		if s.method(w, r, http.MethodPost) {
-			s.chat(w, r, openaiDialect{})
+			s.chat(w, r, dialect.OpenAI)
 		}
 	case "/v1/messages":
 		if s.method(w, r, http.MethodPost) {
-			s.chat(w, r, anthropicDialect{})
+			s.chat(w, r, dialect.Anthropic)
 		}
 	case "/v1/messages/count_tokens":
 		if s.method(w, r, http.MethodPost) {

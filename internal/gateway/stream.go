@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/sse"
 
 	"github.com/backstophq/backstop/internal/failure"
@@ -49,10 +50,10 @@ func (a *try) pump() *failure.Error {
 			continue
 		}
 		a.dog.idle(c.s.clock, c.route.Timeouts.Idle)
-		switch a.up.relayed(ev) {
-		case openai.Failed:
-			return c.cut(a, a.up.eventError(ev.Data))
-		case openai.End:
+		switch a.up.Relayed(ev) {
+		case dialect.Failed:
+			return c.cut(a, a.up.EventError(ev.Data))
+		case dialect.End:
 			a.dog.stop()
 			out, ferr := a.relayed(ev)
 			if ferr != nil {
@@ -121,7 +122,7 @@ func (c *call) clientGone() *failure.Error {
 // error event in its dialect, and no [DONE].
 func (c *call) broken(ferr *failure.Error) *failure.Error {
 	msg := "The answer stream was interrupted (" + ferr.Reason() + ") after it had started; the partial answer is incomplete."
-	c.send(c.client.streamError(apiError{status: http.StatusInternalServerError, message: msg, code: "stream_interrupted"}))
+	c.send(c.client.StreamError(dialect.APIError{Status: http.StatusInternalServerError, Message: msg, Code: "stream_interrupted"}))
 	c.outcome, c.done = metrics.StreamFailed, true
 	return ferr
 }

@@ -8,9 +8,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/health"
-	"github.com/backstophq/backstop/internal/openai"
+	"github.com/backstophq/backstop/internal/provider"
 	"github.com/backstophq/backstop/internal/sse"
 )
 
@@ -29,15 +30,6 @@ const (
 
 // errTimeout is the cause of a probe's context when its timeout fired.
 var errTimeout = errors.New("probe: timeout")
-
-// requestBody is the OpenAI chat request of a probe of model: one short
-// message, one token, streamed with usage, so that it costs next to
-// nothing and measures the time to first token like a streamed request.
-func requestBody(model string) []byte {
-	b := []byte(`{"model":`)
-	b = append(b, openai.Quote(model)...)
-	return append(b, `,"messages":[{"role":"user","content":"ping"}],"max_tokens":1,"stream":true,"stream_options":{"include_usage":true}}`...)
-}
 
 // probe sends one probe to t under ctx, bounded by t.Timeout, and records
 // its outcome in t's health window, by the rules of a live attempt:
@@ -85,7 +77,7 @@ func (p *Prober) probe(ctx context.Context, t *probed) Result {
 // does not change the outcome. Failures are classified as the gateway
 // classifies a streamed attempt's.
 func (p *Prober) send(ctx context.Context, t *probed, start time.Time) (time.Duration, error) {
-	resp, err := t.target.Provider.Chat(ctx, t.body, http.Header{Header: {"1"}})
+	resp, err := t.target.Provider.Chat(ctx, provider.Call{Model: t.target.Model, Body: t.body, Stream: true, Header: http.Header{Header: {"1"}}})
 	if err != nil {
 		return 0, err
 	}
@@ -105,17 +97,16 @@ func (p *Prober) send(ctx context.Context, t *probed, start time.Time) (time.Dur
 		if !ev.HasData {
 			continue // a keep-alive comment
 		}
-		switch openai.Classify(ev.Data) {
-		case openai.Preamble:
+		d := dialect.For(t.target.Provider.Dialect())
+		switch d.Classify(ev) {
+		case dialect.Preamble:
 			continue
-		case openai.ErrorChunk:
-			e, _ := openai.ParseError(ev.Data)
-			return 0, &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e),
-				Upstream: failure.UpstreamError{Type: e.Type, Code: e.Code, Param: e.Param, Message: e.Message}}
-		case openai.DoneChunk:
-			return 0, failure.Newf(failure.Malformed, "probe stream ended with [DONE] before any content")
-		case openai.Garbage:
-			return 0, failure.Newf(failure.Malformed, "probe stream event is not a chunk")
+		case dialect.ErrorEvent:
+			return 0, d.EventError(ev.Data)
+		case dialect.Done:
+			return 0, failure.Newf(failure.Malformed, "probe stream ended before any content")
+		case dialect.Garbage:
+			return 0, failure.Newf(failure.Malformed, "probe stream event is not of the provider's dialect")
 		}
 		ttft := p.clock.Now().Sub(start)
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))

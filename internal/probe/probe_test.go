@@ -189,14 +189,3 @@ func checkFailure(t *testing.T, f *fixture, r Result, kind failure.Kind, status 
 		t.Errorf("counts = %+v, want 1 sent, 1 failed", c)
 	}
 }
-
-func TestRequestBodyQuotesTheModel(t *testing.T) {
-	var body struct {
-		Model     string `json:"model"`
-		MaxTokens int    `json:"max_tokens"`
-	}
-	b := requestBody(`we"ird\model`)
-	if err := json.Unmarshal(b, &body); err != nil || body.Model != `we"ird\model` || body.MaxTokens != 1 {
-		t.Errorf("requestBody = %s (%v), want the model quoted", b, err)
-	}
-}

@@ -33,8 +33,8 @@ func (p *Anthropic) Dialect() string { return "anthropic" }
 // Chat posts body to {base_url}/v1/messages with the key in x-api-key. The
 // client's anthropic-version and anthropic-beta headers, when propagated,
 // are kept; without one, AnthropicVersion is sent.
-func (p *Anthropic) Chat(ctx context.Context, body []byte, header http.Header) (*http.Response, error) {
-	return p.post(ctx, body, header, "X-Api-Key", setAnthropicVersion, parseAnthropicError)
+func (p *Anthropic) Chat(ctx context.Context, call Call) (*http.Response, error) {
+	return p.post(ctx, p.url, call.Body, call.Header, "X-Api-Key", setAnthropicVersion, parseAnthropicError)
 }
 
 func setAnthropicVersion(h http.Header) {

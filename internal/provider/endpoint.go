@@ -56,13 +56,13 @@ func newEndpoint(name string, c *config.Provider, path, userAgent string, keyVal
 	return e, nil
 }
 
-// post sends body with the propagated header, the configured headers and
+// post sends body to url (e.url, or one built from it) with the propagated header, the configured headers and
 // the next key in authHeader; setDefaults may add dialect headers last.
 // A 2xx answer is returned open; any other is read into a typed failure
 // by parse, which gets at most maxErrorBody bytes of the body.
-func (e *endpoint) post(ctx context.Context, body []byte, header http.Header, authHeader string,
+func (e *endpoint) post(ctx context.Context, url string, body []byte, header http.Header, authHeader string,
 	setDefaults func(http.Header), parse func([]byte) (failure.UpstreamError, bool)) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}

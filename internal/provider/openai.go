@@ -35,8 +35,8 @@ func NewOpenAI(name string, c *config.Provider, userAgent string) (*OpenAI, erro
 func (p *OpenAI) Dialect() string { return "openai" }
 
 // Chat posts body to {base_url}/chat/completions.
-func (p *OpenAI) Chat(ctx context.Context, body []byte, header http.Header) (*http.Response, error) {
-	return p.post(ctx, body, header, "Authorization", nil, parseOpenAIError)
+func (p *OpenAI) Chat(ctx context.Context, call Call) (*http.Response, error) {
+	return p.post(ctx, p.url, call.Body, call.Header, "Authorization", nil, parseOpenAIError)
 }
 
 func parseOpenAIError(body []byte) (failure.UpstreamError, bool) {

@@ -17,16 +17,29 @@ type Provider interface {
 	Name() string
 	// Dialect is the wire format it speaks, e.g. "openai".
 	Dialect() string
-	// Chat sends a chat request body (already in the provider's dialect,
-	// with the target's model in it) and returns the response once its
+	// Chat sends one chat request and returns the response once its
 	// headers have arrived with a 2xx status. The caller must close the
 	// body. Any other outcome is a *failure.Error: Kind Status with the
 	// provider's parsed error for a non-2xx answer, Kind Connect for a
-	// transport failure. Header holds headers to propagate; the adapter
-	// adds its own credentials and extra headers, which win over them.
-	Chat(ctx context.Context, body []byte, header http.Header) (*http.Response, error)
+	// transport failure.
+	Chat(ctx context.Context, call Call) (*http.Response, error)
 	// Close releases idle connections.
 	Close()
+}
+
+// Call is one chat request to a provider.
+type Call struct {
+	// Model is the target's model: some APIs take it in the URL (Azure
+	// deployments, Bedrock, Gemini) rather than in the body.
+	Model string
+	// Body is the request in the provider's dialect, model included.
+	Body []byte
+	// Stream reports whether the body asks for a stream: some APIs take
+	// that in the URL too.
+	Stream bool
+	// Header holds headers to propagate; the adapter adds its own
+	// credentials and extra headers, which win over them.
+	Header http.Header
 }
 
 type connectTimeoutKey struct{}

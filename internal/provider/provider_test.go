@@ -46,7 +46,7 @@ func TestOpenAIAdapter(t *testing.T) {
 	}
 	defer p.Close()
 	for _, want := range []string{"Bearer k1", "Bearer k2", "Bearer k1"} {
-		resp, err := p.Chat(context.Background(), []byte(`{"model":"m"}`), http.Header{"X-Request-Id": {"r1"}, "X-Team": {"from-client"}})
+		resp, err := p.Chat(context.Background(), Call{Model: "m", Body: []byte(`{"model":"m"}`), Header: http.Header{"X-Request-Id": {"r1"}, "X-Team": {"from-client"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestAnthropicAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	resp, err := p.Chat(context.Background(), []byte(`{}`), http.Header{"Anthropic-Beta": {"tools-2024"}})
+	resp, err := p.Chat(context.Background(), Call{Body: []byte(`{}`), Header: http.Header{"Anthropic-Beta": {"tools-2024"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestAnthropicAdapter(t *testing.T) {
 		s.header.Get("Anthropic-Version") != AnthropicVersion || s.header.Get("Anthropic-Beta") != "tools-2024" {
 		t.Fatalf("upstream saw %s %v", s.path, s.header)
 	}
-	resp, err = p.Chat(context.Background(), []byte(`{}`), http.Header{"Anthropic-Version": {"2024-01-01"}})
+	resp, err = p.Chat(context.Background(), Call{Body: []byte(`{}`), Header: http.Header{"Anthropic-Version": {"2024-01-01"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestStatusFailuresAreParsedPerDialect(t *testing.T) {
 	anth := upstream(t, 529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, got)
 	a, _ := NewAnthropic("a", providerConfig(anth), "")
 	defer a.Close()
-	_, err := a.Chat(context.Background(), []byte(`{}`), nil)
+	_, err := a.Chat(context.Background(), Call{Body: []byte(`{}`)})
 	var fe *failure.Error
 	if !errors.As(err, &fe) || fe.Status != 529 || fe.Upstream.Type != "overloaded_error" || fe.RetryAfter != 3*time.Second {
 		t.Fatalf("err = %#v", err)
@@ -102,7 +102,7 @@ func TestStatusFailuresAreParsedPerDialect(t *testing.T) {
 	oai := upstream(t, 502, `<html>bad gateway</html>`, got)
 	o, _ := NewOpenAI("o", providerConfig(oai), "")
 	defer o.Close()
-	_, err = o.Chat(context.Background(), []byte(`{}`), nil)
+	_, err = o.Chat(context.Background(), Call{Body: []byte(`{}`)})
 	if !errors.As(err, &fe) || fe.Status != 502 || fe.Upstream.Message != "" || fe.Err == nil {
 		t.Fatalf("err = %#v", err)
 	}
