@@ -59,7 +59,8 @@ type Log struct {
 // Provider is one upstream connection.
 type Provider struct {
 	// Type is the provider's dialect: "openai" (any OpenAI-compatible
-	// server) or "anthropic" (the Messages API). Required.
+	// server), "azure" (Azure OpenAI: deployments in the URL, an api-key
+	// header) or "anthropic" (the Messages API). Required.
 	Type string `yaml:"type"`
 
 	// BaseURL is the API root: for openai it ends before
@@ -67,6 +68,10 @@ type Provider struct {
 	// "https://api.openai.com/v1". Default "https://api.openai.com/v1" for
 	// type openai, "https://api.anthropic.com" for type anthropic.
 	BaseURL string `yaml:"base_url"`
+
+	// APIVersion is Azure OpenAI's api-version query parameter. Default
+	// "2024-10-21" for type azure; not used by other types.
+	APIVersion string `yaml:"api_version"`
 
 	// APIKey is a single key, usually "${OPENAI_API_KEY}". Optional (local
 	// servers need none).

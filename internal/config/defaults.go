@@ -53,6 +53,13 @@ const (
 // API.
 const ProviderOpenAI = "openai"
 
+// ProviderAzure is Azure OpenAI: the OpenAI dialect, with the target's
+// model as the deployment in the URL and an api-key header.
+const ProviderAzure = "azure"
+
+// defaultAzureAPIVersion is the api-version sent to Azure OpenAI.
+const defaultAzureAPIVersion = "2024-10-21"
+
 // ProviderAnthropic is Anthropic's Messages API.
 const ProviderAnthropic = "anthropic"
 
@@ -67,6 +74,8 @@ func DefaultRetryOn() []string {
 var defaultBaseURLs = map[string]string{
 	ProviderOpenAI:    defaultOpenAIBaseURL,
 	ProviderAnthropic: "https://api.anthropic.com",
+	// Azure has no default endpoint: each resource has its own.
+	ProviderAzure: "",
 }
 
 func (c *Config) setDefaults() {
@@ -88,6 +97,9 @@ func (p *Provider) setDefaults() {
 func (p *Provider) finish() {
 	if p.BaseURL == "" {
 		p.BaseURL = defaultBaseURLs[p.Type]
+	}
+	if p.Type == ProviderAzure && p.APIVersion == "" {
+		p.APIVersion = defaultAzureAPIVersion
 	}
 }
 

@@ -97,6 +97,8 @@ func (v *validator) provider(path, name string, p *Provider) {
 		v.add(path+".type", "type is required (supported types: %s)", supported)
 	case !ok:
 		v.add(path+".type", "unsupported type %q (supported types: %s)", p.Type, supported)
+	case p.BaseURL == "" && p.Type == ProviderAzure:
+		v.add(path+".base_url", "base_url is required for azure: your resource's endpoint, e.g. https://RESOURCE.openai.azure.com")
 	case p.BaseURL == "":
 		v.add(path+".base_url", "base_url is required")
 	}

@@ -113,6 +113,11 @@ func TestParseErrors(t *testing.T) {
 		{"error rate over 100%", base(
 			"    health: {error_rate: 120%}",
 		), []wantErr{{"routes.r.health.error_rate", 8, "120% is not between 0% and 100%"}}},
+		{"azure without its endpoint", lines(
+			"providers: {az: {type: azure}}",
+			"targets: {t: {provider: az, model: gpt-4o}}",
+			"routes: {r: {targets: [t]}}",
+		), []wantErr{{"providers.az.base_url", 1, "base_url is required for azure: your resource's endpoint, e.g. https://RESOURCE.openai.azure.com"}}},
 		{"unknown key with suggestion", base(
 			"    tiemouts: {total: 5s}",
 		), []wantErr{{"routes.r.tiemouts", 8, `unknown key "tiemouts" (did you mean "timeouts"?)`}}},
@@ -141,14 +146,14 @@ func TestParseErrors(t *testing.T) {
 			"  p: {base_url: http://localhost:1/v1}",
 			"targets: {t: {provider: p, model: m}}",
 			"routes: {r: {targets: [t]}}",
-		), []wantErr{{"providers.p.type", 2, "type is required (supported types: anthropic, openai)"}}},
+		), []wantErr{{"providers.p.type", 2, "type is required (supported types: anthropic, azure, openai)"}}},
 		{"unsupported provider type", lines(
 			"providers:",
 			"  p:",
 			"    type: bedrock",
 			"targets: {t: {provider: p, model: m}}",
 			"routes: {r: {targets: [t]}}",
-		), []wantErr{{"providers.p.type", 3, `unsupported type "bedrock" (supported types: anthropic, openai)`}}},
+		), []wantErr{{"providers.p.type", 3, `unsupported type "bedrock" (supported types: anthropic, azure, openai)`}}},
 		{"relative base_url", lines(
 			"providers:",
 			"  p:",

@@ -107,3 +107,29 @@ func TestStatusFailuresAreParsedPerDialect(t *testing.T) {
 		t.Fatalf("err = %#v", err)
 	}
 }
+
+func TestAzureAdapter(t *testing.T) {
+	got := make(chan seen, 1)
+	var full string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		full = r.URL.RequestURI()
+		got <- seen{r.URL.Path, r.Header.Clone(), ""}
+	}))
+	defer srv.Close()
+	c := providerConfig(srv.URL, "az-key")
+	c.APIVersion = "2024-10-21"
+	p, err := NewAzure("az", c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	resp, err := p.Chat(context.Background(), Call{Model: "gpt-4o prod", Body: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	s := <-got
+	if full != "/openai/deployments/gpt-4o%20prod/chat/completions?api-version=2024-10-21" || s.header.Get("Api-Key") != "az-key" || s.header.Get("Authorization") != "" {
+		t.Fatalf("azure saw %s with api-key %q", full, s.header.Get("Api-Key"))
+	}
+}
