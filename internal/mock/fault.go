@@ -12,10 +12,12 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// AfterRoleChunk is the value of Fault.HangAfterChunks or
-// Fault.CutAfterChunks that makes the fault bite right after the role chunk,
-// before any content chunk. A gateway that commits to a target at its first
-// content chunk must still be free to fail over then.
+// AfterRoleChunk is the value of Fault.HangAfterChunks,
+// Fault.CutAfterChunks or Fault.OverloadedAfterChunks that makes the fault
+// bite right after the role chunk (in the Anthropic dialect, after
+// message_start, ping and the start of a text block), before any content
+// chunk. A gateway that commits to a target at its first content chunk
+// must still be free to fail over then.
 const AfterRoleChunk = -1
 
 // Fault is what a provider does wrong. The zero Fault does nothing wrong.
@@ -28,18 +30,23 @@ const AfterRoleChunk = -1
 //  2. Latency: wait before doing anything else.
 //  3. Reset: reset the TCP connection, no response at all.
 //  4. HangBeforeHeaders: never answer; end when the client goes away.
-//  5. Status: answer Status with Body (or the OpenAI error JSON for Status).
+//  5. Status: answer Status with Body (or the dialect's error JSON for
+//     Status).
 //  6. Malformed: answer 200 with a body (or stream event) that is not JSON.
-//  7. TTFT, TokensPerSecond, HangAfterChunks, CutAfterChunks shape an
-//     otherwise normal answer.
+//  7. TTFT, TokensPerSecond, HangAfterChunks, CutAfterChunks and
+//     OverloadedAfterChunks shape an otherwise normal answer.
 //
 // A "content chunk" is a stream event that carries answer text, a tool
 // call's header or a fragment of its arguments; the role chunk, the finish
-// chunk and the usage chunk are not content chunks.
+// chunk and the usage chunk are not content chunks. In the Anthropic
+// dialect the content chunks are the content_block_delta events and the
+// content_block_start of a tool_use block; message_start, ping, the start
+// of a text block, content_block_stop, message_delta and message_stop are
+// not.
 type Fault struct {
 	// Status is the HTTP status to answer, 400 to 599. 0 means no status
-	// fault. The body is the OpenAI error JSON for the status unless Body is
-	// set.
+	// fault. The body is the error JSON for the status unless Body is set:
+	// OpenAI's, or Anthropic's on the /v1/messages paths.
 	Status int `json:"status,omitempty" yaml:"status,omitempty"`
 
 	// Body is the raw body sent with Status, verbatim, with Content-Type
@@ -84,6 +91,14 @@ type Fault struct {
 	// closed abruptly instead: the client reads an unexpected EOF, never a
 	// [DONE].
 	CutAfterChunks int `json:"cut_after_chunks,omitempty" yaml:"cut_after_chunks,omitempty"`
+
+	// OverloadedAfterChunks is HangAfterChunks, except that the provider
+	// reports that it is overloaded inside the stream, after the 200, and
+	// ends the stream cleanly: Anthropic's `event: error` with
+	// overloaded_error, or OpenAI's `data: {"error":{…}}` with server_error
+	// (no [DONE]). A non-streamed answer is that error's status instead:
+	// 529 overloaded_error, or 503 in the OpenAI dialect.
+	OverloadedAfterChunks int `json:"overloaded_after_chunks,omitempty" yaml:"overloaded_after_chunks,omitempty"`
 
 	// Malformed answers 200 with a truncated JSON body, or, in a stream,
 	// sends a `data: {not json` event after the role chunk, then [DONE].
@@ -134,14 +149,23 @@ func (f Fault) Validate() error {
 	if f.TokensPerSecond < 0 || math.IsNaN(f.TokensPerSecond) || math.IsInf(f.TokensPerSecond, 0) {
 		bad("tokens_per_second = %v; must be a finite number >= 0", f.TokensPerSecond)
 	}
-	if f.HangAfterChunks < AfterRoleChunk {
-		bad("hang_after_chunks = %d; must be >= -1", f.HangAfterChunks)
+	var mid []string
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"hang_after_chunks", f.HangAfterChunks}, {"cut_after_chunks", f.CutAfterChunks}, {"overloaded_after_chunks", f.OverloadedAfterChunks}} {
+		if c.v < AfterRoleChunk {
+			bad("%s = %d; must be >= -1", c.name, c.v)
+		}
+		if c.v != 0 {
+			mid = append(mid, c.name)
+		}
 	}
-	if f.CutAfterChunks < AfterRoleChunk {
-		bad("cut_after_chunks = %d; must be >= -1", f.CutAfterChunks)
-	}
-	if f.HangAfterChunks != 0 && f.CutAfterChunks != 0 {
-		bad("hang_after_chunks and cut_after_chunks are both set; choose one")
+	switch len(mid) {
+	case 2:
+		bad("%s are both set; choose one", strings.Join(mid, " and "))
+	case 3:
+		bad("%s are all set; choose one", strings.Join(mid, ", "))
 	}
 	if f.Share < 0 || f.Share > 1 || math.IsNaN(f.Share) {
 		bad("share = %v; must be within [0, 1]", f.Share)
@@ -157,12 +181,15 @@ func (f Fault) share() float64 {
 	return f.Share
 }
 
-// afterChunks reports whether a mid-answer fault is set and after how many
-// content chunks it bites (0 for AfterRoleChunk).
+// afterChunks reports whether a mid-answer fault (hang, cut or overloaded)
+// is set and after how many content chunks it bites (0 for AfterRoleChunk).
 func (f Fault) afterChunks() (n int, set bool) {
 	v := f.HangAfterChunks
 	if v == 0 {
 		v = f.CutAfterChunks
+	}
+	if v == 0 {
+		v = f.OverloadedAfterChunks
 	}
 	switch {
 	case v == 0:
@@ -197,6 +224,7 @@ func (f Fault) String() string {
 	add(f.HangBeforeHeaders, "hang_before_headers", true)
 	add(f.HangAfterChunks != 0, "hang_after_chunks", f.HangAfterChunks)
 	add(f.CutAfterChunks != 0, "cut_after_chunks", f.CutAfterChunks)
+	add(f.OverloadedAfterChunks != 0, "overloaded_after_chunks", f.OverloadedAfterChunks)
 	add(f.Malformed, "malformed", true)
 	add(f.Reset, "reset", true)
 	add(f.Share != 0, "share", f.Share)

@@ -126,8 +126,9 @@ func (x *exchange) writeStatusFault() {
 }
 
 // sendJSON answers 200 with body, shaped by the fault: Malformed sends the
-// first half of it, a mid-answer hang or cut sends the first half under the
-// full Content-Length and then hangs or cuts.
+// first half of it, OverloadedAfterChunks answers 503 instead, a mid-answer
+// hang or cut sends the first half under the full Content-Length and then
+// hangs or cuts.
 func (x *exchange) sendJSON(body []byte) {
 	h := x.w.Header()
 	h.Set("Content-Type", "application/json")
@@ -140,6 +141,10 @@ func (x *exchange) sendJSON(body []byte) {
 	if f.Malformed {
 		x.w.WriteHeader(http.StatusOK)
 		_, _ = x.w.Write(body[:len(body)/2]) // an unclosed object: never valid JSON
+		return
+	}
+	if f.OverloadedAfterChunks != 0 { // no 200 can carry the error: its status does
+		writeError(x.w, errorForStatus(http.StatusServiceUnavailable, ""))
 		return
 	}
 	if _, mid := f.afterChunks(); mid {

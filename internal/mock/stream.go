@@ -101,13 +101,21 @@ func midFault(f *Fault) (int, bool) {
 	return f.afterChunks()
 }
 
-// midStreamFault hangs until the client goes away, or cuts the connection.
+// midStreamFault hangs until the client goes away, cuts the connection, or
+// sends an error event and lets the stream end there, without [DONE].
 func (x *exchange) midStreamFault() {
-	if x.fault.HangAfterChunks != 0 {
+	switch {
+	case x.fault.HangAfterChunks != 0:
 		<-x.r.Context().Done()
-		return
+	case x.fault.OverloadedAfterChunks != 0:
+		body, _ := json.Marshal(struct {
+			Error *apiError `json:"error"`
+		}{errorForStatus(http.StatusServiceUnavailable, "")})
+		_, _ = x.w.Write(append(append([]byte("data: "), body...), "\n\n"...))
+		_ = x.rc.Flush()
+	default:
+		x.abort()
 	}
-	x.abort()
 }
 
 func (x *exchange) stream(req *chatRequest, c *completion) {
