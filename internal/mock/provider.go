@@ -43,8 +43,9 @@ func WithModels(ids ...string) ProviderOption {
 }
 
 // WithAPIKeys makes the provider answer 401 invalid_api_key unless the
-// request has "Authorization: Bearer <one of keys>". By default any key, or
-// none, is accepted.
+// request has "Authorization: Bearer <one of keys>" (on the Anthropic paths:
+// 401 authentication_error unless "x-api-key: <one of keys>"). By default
+// any key, or none, is accepted.
 func WithAPIKeys(keys ...string) ProviderOption {
 	return func(c *providerConfig) { c.keys = append([]string(nil), keys...) }
 }
@@ -258,7 +259,8 @@ type exchange struct {
 }
 
 // ServeHTTP answers one request: record it, apply the fault that applies,
-// then answer in the OpenAI dialect.
+// then answer in the dialect of the path (Anthropic's on /v1/messages and
+// below, OpenAI's elsewhere).
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !p.enter() {
 		writeError(w, errServiceUnavailable())
@@ -275,7 +277,11 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if readErr != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(readErr, &tooBig) {
-			writeError(sw, errTooLarge(tooBig.Limit))
+			if isAnthropicPath(r.URL.Path) {
+				writeAnthropicError(sw, errMessageTooLarge(tooBig.Limit))
+			} else {
+				writeError(sw, errTooLarge(tooBig.Limit))
+			}
 		}
 		return // otherwise the client went away while sending
 	}
@@ -298,6 +304,10 @@ func (x *exchange) answer() {
 	if x.fault != nil && x.earlyFault() {
 		return
 	}
+	if isAnthropicPath(x.r.URL.Path) {
+		x.anthropic()
+		return
+	}
 	if aerr := x.p.authorize(x.r); aerr != nil {
 		writeError(x.w, aerr)
 		return
@@ -317,6 +327,8 @@ func (x *exchange) earlyFault() bool {
 		x.reset()
 	case f.HangBeforeHeaders:
 		<-x.r.Context().Done()
+	case f.Status != 0 && isAnthropicPath(x.r.URL.Path):
+		x.writeMessageStatusFault()
 	case f.Status != 0:
 		x.writeStatusFault()
 	default:

@@ -1,13 +1,14 @@
-// Package mock runs simulated OpenAI-compatible providers with fault
-// injection, for the gateway's end-to-end tests, `backstop mock`,
-// `backstop demo` and the benchmark harness.
+// Package mock runs simulated providers with fault injection, for the
+// gateway's end-to-end tests, `backstop mock`, `backstop demo` and the
+// benchmark harness.
 //
 // A Simulator owns providers; each provider listens on its own address and
 // speaks the OpenAI dialect (chat completions, streamed or not, models,
-// embeddings) faithfully enough that the official openai-go SDK accepts
-// every normal answer and reports every error answer as an error. Answers
-// are deterministic: the same seed, provider name and messages give the
-// same text. Faults (see Fault) are set per provider from Go, from a
+// embeddings) and, on /v1/messages, the Anthropic Messages dialect,
+// faithfully enough that the official openai-go and anthropic-sdk-go SDKs
+// accept every normal answer and report every error answer as an error.
+// Answers are deterministic: the same seed, provider name and conversation
+// give the same text, in either dialect. Faults (see Fault) are set per provider from Go, from a
 // scenario file's timeline (see Scenario and Simulator.Play) or over the
 // control API (see Simulator.ControlHandler).
 package mock
