@@ -1,0 +1,106 @@
+// Package jsonscan walks the top level of a JSON object without decoding
+// it: the dialect packages use it to read a request's model and stream
+// flags and to splice a new model in, leaving every other byte as it came.
+package jsonscan
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// Members calls fn for every member of the top-level JSON object in data,
+// with the member's key (unescaped) and the span data[start:end] of its
+// value, until fn returns false. It reports false when data is not an
+// object. data must be valid JSON (json.Valid): that lets the scanner
+// skip values by counting brackets without validating them again, and
+// without allocating.
+func Members(data []byte, fn func(key []byte, start, end int) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if data[i] == '}' {
+		return true
+	}
+	for {
+		// data[i] is the opening quote of a key.
+		kEnd := skipString(data, i)
+		key := data[i+1 : kEnd-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			var s string
+			_ = json.Unmarshal(data[i:kEnd], &s)
+			key = []byte(s)
+		}
+		i = skipSpace(data, kEnd)
+		i = skipSpace(data, i+1) // the colon
+		end := skipValue(data, i)
+		if !fn(key, i, end) {
+			return true
+		}
+		i = skipSpace(data, end)
+		if data[i] == '}' {
+			return true
+		}
+		i = skipSpace(data, i+1) // the comma
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the index just past the string that starts at i.
+func skipString(data []byte, i int) int {
+	for j := i + 1; j < len(data); j++ {
+		switch data[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(data)
+}
+
+// skipValue returns the index just past the value that starts at i.
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(data); j++ {
+			switch data[j] {
+			case '"':
+				j = skipString(data, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(data)
+	default:
+		j := i
+		for j < len(data) {
+			switch data[j] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return j
+			}
+			j++
+		}
+		return j
+	}
+}
