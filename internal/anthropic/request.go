@@ -5,6 +5,8 @@
 package anthropic
 
 import (
+	"github.com/backstophq/backstop/internal/jsonscan"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -147,7 +149,7 @@ func invalidJSON(body []byte) *RequestError {
 }
 
 func wrongType(param, want string, val []byte) *RequestError {
-	return &RequestError{Param: param, Message: fmt.Sprintf("%s: Input should be %s, not %s", param, want, jsonKind(val))}
+	return &RequestError{Param: param, Message: fmt.Sprintf("%s: Input should be %s, not %s", param, want, jsonscan.Describe(val))}
 }
 
 func notInteger(param string, val []byte) *RequestError {
@@ -155,20 +157,4 @@ func notInteger(param string, val []byte) *RequestError {
 		return &RequestError{Param: param, Message: param + ": Input should be a valid integer, got a number with a fractional part"}
 	}
 	return wrongType(param, "a valid integer", val)
-}
-
-func jsonKind(val []byte) string {
-	switch val[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
 }

@@ -50,7 +50,7 @@ func TestParseMessagesRefusals(t *testing.T) {
 		{`[1,2]`, "", "must be a JSON object"},
 		{`{"max_tokens":10,"messages":[{}]}`, "model", "model: Field required"},
 		{`{"model":"","max_tokens":10,"messages":[{}]}`, "model", "at least 1 character"},
-		{`{"model":7,"max_tokens":10,"messages":[{}]}`, "model", "model: Input should be a valid string, not a number"},
+		{`{"model":7,"max_tokens":10,"messages":[{}]}`, "model", "model: Input should be a valid string, not an integer"},
 		{`{"model":"a","messages":[{}]}`, "max_tokens", "max_tokens: Field required"},
 		{`{"model":"a","max_tokens":0,"messages":[{}]}`, "max_tokens", "greater than or equal to 1"},
 		{`{"model":"a","max_tokens":-5,"messages":[{}]}`, "max_tokens", "greater than or equal to 1"},

@@ -104,3 +104,25 @@ func skipValue(data []byte, i int) int {
 		return j
 	}
 }
+
+// Describe names the kind of a JSON value for an error message: "a
+// string", "an object", "an array", "a boolean", "null", "an integer" or
+// "a number". val must be a valid JSON value.
+func Describe(val []byte) string {
+	switch val[0] {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	if bytes.IndexAny(val, ".eE") < 0 {
+		return "an integer"
+	}
+	return "a number"
+}

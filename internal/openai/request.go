@@ -5,11 +5,12 @@
 package openai
 
 import (
+	"github.com/backstophq/backstop/internal/jsonscan"
+
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 )
 
 // ChatRequest is what the gateway needs to know of a chat completion
@@ -135,27 +136,8 @@ func wrongType(param, want string, val []byte) *RequestError {
 	return &RequestError{
 		Param:   param,
 		Code:    "invalid_type",
-		Message: fmt.Sprintf("Invalid type for '%s': expected %s, but got %s.", param, want, jsonKind(val)),
+		Message: fmt.Sprintf("Invalid type for '%s': expected %s, but got %s.", param, want, jsonscan.Describe(val)),
 	}
-}
-
-func jsonKind(val []byte) string {
-	switch val[0] {
-	case '"':
-		return "a string"
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	if _, err := strconv.ParseInt(string(val), 10, 64); err == nil {
-		return "an integer"
-	}
-	return "a number"
 }
 
 // WithAssistantPrefill returns body with an assistant message holding
