@@ -196,6 +196,22 @@ func TestAnthropicSDKWrongKey(t *testing.T) {
 	}
 }
 
+// The SDK always sends anthropic-version; without it, it reads the 400.
+func TestAnthropicSDKWithoutVersion(t *testing.T) {
+	sim := newSim(t, Options{})
+	p := start(t, sim, "primary")
+	client := claude(t, p, aoption.WithHeaderDel("anthropic-version"))
+	_, err := client.Messages.New(testContext(t), claudeParams("hi"))
+	apiErr, ok := errors.AsType[*anthropic.Error](err)
+	if !ok || apiErr.StatusCode != 400 || apiErr.Type() != anthropic.ErrorTypeInvalidRequestError ||
+		!strings.Contains(apiErr.RawJSON(), "anthropic-version: header is required") {
+		t.Fatalf("error %v, want the 400 for the missing header", err)
+	}
+	if st := p.Stats(); st.Recent[0].Header.Get("Anthropic-Version") != "" {
+		t.Errorf("the SDK sent anthropic-version after all: %v", st.Recent[0].Header)
+	}
+}
+
 func TestAnthropicTooLargeBody(t *testing.T) {
 	sim := newSim(t, Options{MaxBodyBytes: 64})
 	p := start(t, sim, "primary")
