@@ -121,7 +121,7 @@ func Describe(val []byte) string {
 	case 'n':
 		return "null"
 	}
-	if bytes.IndexAny(val, ".eE") < 0 {
+	if !bytes.ContainsAny(val, ".eE") {
 		return "an integer"
 	}
 	return "a number"
