@@ -47,6 +47,15 @@ func (r *Recorder) Add(s Sample, gaps []time.Duration) {
 	r.mu.Unlock()
 }
 
+// AddAll records every sample and gap of other.
+func (r *Recorder) AddAll(other *Recorder) {
+	samples, gaps := other.Samples(), other.Gaps()
+	r.mu.Lock()
+	r.samples = append(r.samples, samples...)
+	r.gaps = append(r.gaps, gaps...)
+	r.mu.Unlock()
+}
+
 // Samples returns a copy of the samples recorded so far.
 func (r *Recorder) Samples() []Sample {
 	r.mu.Lock()

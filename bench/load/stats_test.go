@@ -140,3 +140,13 @@ func TestTimelineAndRecovery(t *testing.T) {
 		t.Fatal("a timeline that ends failing reported a recovery")
 	}
 }
+
+func TestRecorderAddAll(t *testing.T) {
+	a, b := NewRecorder(1), NewRecorder(1)
+	a.Add(Sample{Latency: 1}, ms(1))
+	b.Add(Sample{Latency: 2}, ms(2, 3))
+	a.AddAll(b)
+	if s, g := a.Samples(), a.Gaps(); len(s) != 2 || s[1].Latency != 2 || len(g) != 3 {
+		t.Fatalf("after AddAll: %d samples, %d gaps", len(s), len(g))
+	}
+}

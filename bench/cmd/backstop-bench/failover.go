@@ -85,6 +85,7 @@ func (h *harness) faultRun(ctx context.Context, name string, fault mock.Fault) (
 	defer bs.Stop(10 * time.Second)
 	t := newTarget(backstopEndpoint(bs, routeFailover), bs, 2048)
 	defer closeTargets(t)
+	h.awaitQuiet(ctx)
 	h.openLoop(ctx, t, h.set.FailRate, h.set.Warmup.D(), false, nil)
 
 	rec := load.NewRecorder(int(h.set.FailRate*(h.set.FailBefore+h.set.FailFor).D().Seconds()) + 1)

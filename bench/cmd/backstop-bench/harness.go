@@ -88,6 +88,9 @@ type Run struct {
 	// machine's count): other work on the machine, the noise in the
 	// figures.
 	OtherLoad float64 `json:"other_load_cores"`
+	// Redone counts the slices thrown away and measured again because
+	// other processes were busy during them.
+	Redone int `json:"slices_redone,omitempty"`
 }
 
 func skipped(name, why string) Run { return Run{Endpoint: name, Skipped: why} }
@@ -124,37 +127,68 @@ func (h *harness) openLoop(ctx context.Context, t *target, rate float64, d time.
 // change in the machine's load during the run falls on all of them alike.
 // Each slice is preceded by an unrecorded warm-up at the same rate.
 func (h *harness) measureOpen(ctx context.Context, ts []*target, rate float64, stream bool) ([]Run, error) {
-	recs := make([]*load.Recorder, len(ts))
-	elapsed := make([]time.Duration, len(ts))
-	cpu := make([]time.Duration, len(ts))
-	others := make([]time.Duration, len(ts))
+	acc := make([]sliceTotals, len(ts))
 	slice := h.set.Duration.D() / time.Duration(h.set.Rounds)
-	h.awaitQuiet(ctx)
 	for i := range ts {
-		recs[i] = load.NewRecorder(int(rate*h.set.Duration.D().Seconds()) + 1)
+		acc[i].rec = load.NewRecorder(int(rate*h.set.Duration.D().Seconds()) + 1)
 	}
 	for round := 0; round < h.set.Rounds; round++ {
 		for i, t := range ts {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			h.openLoop(ctx, t, rate, h.set.Warmup.D(), stream, nil)
-			meter := startCPUMeter(t.proc)
-			elapsed[i] += h.openLoop(ctx, t, rate, slice, stream, recs[i])
-			gw, other := meter.stop()
-			cpu[i] += gw
-			others[i] += other
-			if t.proc != nil && t.proc.exited() {
-				return nil, fmt.Errorf("%s exited during the run; see its log in %s", t.ep.Name, h.work)
+			if err := h.measureSlice(ctx, t, rate, slice, stream, &acc[i]); err != nil {
+				return nil, err
 			}
 		}
 	}
 	runs := make([]Run, len(ts))
 	for i, t := range ts {
-		runs[i] = h.runOf(t, recs[i], elapsed[i], cpu[i], stream)
-		runs[i].OtherLoad = others[i].Seconds() / elapsed[i].Seconds()
+		runs[i] = h.runOf(t, acc[i].rec, acc[i].elapsed, acc[i].cpu, stream)
+		runs[i].OtherLoad = acc[i].other.Seconds() / acc[i].elapsed.Seconds()
+		runs[i].Redone = acc[i].redone
 	}
 	return runs, nil
+}
+
+// sliceTotals accumulates one target's slices.
+type sliceTotals struct {
+	rec                 *load.Recorder
+	elapsed, cpu, other time.Duration
+	redone              int
+}
+
+// maxRedo bounds how often one slice is measured again because other
+// processes were busy during it.
+const maxRedo = 2
+
+// measureSlice measures t for one slice. A slice during which other
+// processes used more than twice QuietMax cores is thrown away and
+// measured again, at most maxRedo times, after waiting for quiet; the
+// last try is kept whatever the noise, and its other load reported.
+func (h *harness) measureSlice(ctx context.Context, t *target, rate float64, d time.Duration, stream bool, acc *sliceTotals) error {
+	for try := 0; ; try++ {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		h.awaitQuiet(ctx)
+		h.openLoop(ctx, t, rate, h.set.Warmup.D(), stream, nil)
+		rec := load.NewRecorder(int(rate*d.Seconds()) + 1)
+		meter := startCPUMeter(t.proc)
+		el := h.openLoop(ctx, t, rate, d, stream, rec)
+		gw, other := meter.stop()
+		if t.proc != nil && t.proc.exited() {
+			return fmt.Errorf("%s exited during the run; see its log in %s", t.ep.Name, h.work)
+		}
+		noisy := h.set.QuietWait > 0 && other.Seconds()/el.Seconds() > 2*h.set.QuietMax
+		if noisy && try < maxRedo {
+			h.logf("%s at %g/s: other processes used %.2f cores; measuring the slice again", t.ep.Name, rate, other.Seconds()/el.Seconds())
+			acc.redone++
+			continue
+		}
+		acc.rec.AddAll(rec)
+		acc.elapsed += el
+		acc.cpu += gw
+		acc.other += other
+		return nil
+	}
 }
 
 // runOf summarises a target's recorded samples over elapsed.
@@ -182,6 +216,7 @@ func (h *harness) closedLoop(ctx context.Context, t *target, workers int) Run {
 		})
 		return el
 	}
+	h.awaitQuiet(ctx)
 	loop(h.set.Warmup.D(), nil)
 	rec := load.NewRecorder(1 << 16)
 	meter := startCPUMeter(t.proc)

@@ -34,8 +34,8 @@ func TestParseStatCPU(t *testing.T) {
 }
 
 func TestParseMachineBusy(t *testing.T) {
-	// user nice system idle iowait irq softirq steal: busy = 100+5+50+10+5+30.
-	stat := "cpu  100 5 50 9000 40 10 5 30 0 0\ncpu0 50 2 25 4500 20 5 2 15 0 0\n"
+	// user nice system idle iowait irq softirq steal: busy = 100+5+95.
+	stat := "cpu  100 5 95 9000 40 10 5 30 0 0\ncpu0 50 2 25 4500 20 5 2 15 0 0\n"
 	got, err := parseMachineBusy([]byte(stat))
 	if err != nil || got != 2*time.Second {
 		t.Fatalf("parseMachineBusy = %v, %v; want 2s", got, err)

@@ -82,6 +82,7 @@ func (h *harness) held(ctx context.Context) (*HeldResult, error) {
 // requests counts as idle memory, not as the streams'.
 func (h *harness) hold(ctx context.Context, name string, p *proc, ep, warm load.Endpoint, n int) (HeldRow, error) {
 	row := HeldRow{Gateway: name, Streams: n, Errors: map[string]int{}}
+	h.awaitQuiet(ctx)
 	wt := newTarget(warm, p, 64)
 	h.openLoop(ctx, wt, 100, time.Second, true, nil)
 	wt.client.Close()

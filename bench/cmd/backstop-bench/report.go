@@ -189,7 +189,15 @@ func runRow(rate string, run Run, add map[string]Delta) []string {
 	} else {
 		row = append(row, "–", "–", "–", "–")
 	}
-	return append(row, cpuCell(run), fmt.Sprintf("%.2f", run.OtherLoad))
+	return append(row, cpuCell(run), otherCell(run))
+}
+
+// otherCell is a run's other load, with the slices measured again.
+func otherCell(r Run) string {
+	if r.Redone > 0 {
+		return fmt.Sprintf("%.2f (%d redone)", r.OtherLoad, r.Redone)
+	}
+	return fmt.Sprintf("%.2f", r.OtherLoad)
 }
 
 func (r *Report) markdownStreaming(w io.Writer) {
@@ -225,7 +233,7 @@ func (r *Report) markdownStreaming(w io.Writer) {
 			} else {
 				row = append(row, "–")
 			}
-			rows = append(rows, append(row, cpuCell(run), fmt.Sprintf("%.2f", run.OtherLoad)))
+			rows = append(rows, append(row, cpuCell(run), otherCell(run)))
 		}
 	}
 	table(w, []string{"streams/s", "endpoint", "ok / sent", "errors", "TTFT p50", "TTFT p99", "TTFT p99.9", "added TTFT p50", "added TTFT p99", "gap p50", "gap p99", "added gap p50 / p99", "CPU/stream", "other load"}, rows)
