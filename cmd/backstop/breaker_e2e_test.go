@@ -237,7 +237,8 @@ func TestCutStreamContinuesOnAPrefillTarget(t *testing.T) {
 // TestLatencyOverSLAShiftsWeightsInSteps slows the primary of a weighted
 // 70/30 route past its latency SLA, with no errors at all, and watches the
 // live weight in /metrics: it must fall to 0 in steps of at most
-// max_step × base (14) per update, never in one jump.
+// max_step × base (14) per update, never in one jump; and once the primary
+// is fast again, climb back to 70 the same way.
 func TestLatencyOverSLAShiftsWeightsInSteps(t *testing.T) {
 	e := newE2E(t)
 	stop := make(chan struct{})
@@ -253,28 +254,78 @@ func TestLatencyOverSLAShiftsWeightsInSteps(t *testing.T) {
 		t.Fatal("ta's weight is not in /metrics")
 		return 0
 	}
+	// watch records ta's weight until it reaches goal, and checks that it
+	// moved by at most one step between two samples.
+	watch := func(from, goal float64) []float64 {
+		seen := []float64{from}
+		deadline := time.Now().Add(20 * time.Second)
+		for seen[len(seen)-1] != goal && time.Now().Before(deadline) {
+			if w := weight(); w != seen[len(seen)-1] {
+				seen = append(seen, w)
+			}
+			time.Sleep(20 * time.Millisecond) // a scrape interval, not a synchronisation
+		}
+		if seen[len(seen)-1] != goal {
+			t.Fatalf("weight did not reach %v: %v", goal, seen)
+		}
+		for i := 1; i < len(seen); i++ {
+			if d := seen[i] - seen[i-1]; d < -14-1e-9 || d > 14+1e-9 {
+				t.Fatalf("step %v → %v is more than 14", seen[i-1], seen[i])
+			}
+		}
+		if len(seen) < 5 {
+			t.Fatalf("only %d distinct weights on the way: %v", len(seen), seen)
+		}
+		return seen
+	}
 	waitFor(t, func() bool { return weight() == 70 })
 	e.fault(e.a, mock.Fault{Latency: mock.Duration(500 * time.Millisecond)})
-	seen := []float64{70}
-	deadline := time.Now().Add(15 * time.Second)
-	for seen[len(seen)-1] > 0 && time.Now().Before(deadline) {
-		if w := weight(); w != seen[len(seen)-1] {
+	t.Logf("ta's live weight while slow: %v", watch(70, 0))
+	e.fault(e.a, mock.Fault{})
+	t.Logf("ta's live weight on recovery: %v", watch(0, 70))
+	if n := l.failed.Load(); n != 0 {
+		t.Fatalf("%d requests failed", n)
+	}
+}
+
+// TestFlappingPrimaryMovesWithinBounds switches the primary between slow
+// and fast every half second for five seconds: its live weight may move
+// by at most one step (14) per update, whatever the flapping.
+func TestFlappingPrimaryMovesWithinBounds(t *testing.T) {
+	e := newE2E(t)
+	stop := make(chan struct{})
+	l := e.steadyLoad("shifting", 40, stop)
+	defer func() { close(stop); l.wg.Wait() }()
+	// Weight and table version come from one scrape, so they agree.
+	read := func() (weight, version float64) {
+		text := e.scrape()
+		weight, _ = valueIn(text, "backstop_target_weight", `route="shifting"`, `target="ta"`)
+		version, _ = valueIn(text, "backstop_routing_table_version")
+		return weight, version
+	}
+	prev, prevVersion := read()
+	var seen []float64
+	for i := 0; i < 100; i++ {
+		if i%10 == 0 {
+			slow := mock.Fault{}
+			if i%20 == 0 {
+				slow.Latency = mock.Duration(500 * time.Millisecond)
+			}
+			e.fault(e.a, slow)
+		}
+		time.Sleep(50 * time.Millisecond) // a scrape interval, not a synchronisation
+		w, v := read()
+		// Updates come every 200ms; between two scrapes at most
+		// (v - prevVersion) of them happened.
+		if d := w - prev; d > 14*(v-prevVersion)+1e-9 || -d > 14*(v-prevVersion)+1e-9 {
+			t.Fatalf("weight moved %v → %v over %v updates", prev, w, v-prevVersion)
+		}
+		if w != prev {
 			seen = append(seen, w)
 		}
-		time.Sleep(20 * time.Millisecond) // a scrape interval, not a synchronisation
+		prev, prevVersion = w, v
 	}
-	t.Logf("ta's live weight: %v", seen)
-	if seen[len(seen)-1] != 0 {
-		t.Fatalf("weight did not reach 0: %v", seen)
-	}
-	for i := 1; i < len(seen); i++ {
-		if d := seen[i-1] - seen[i]; d < 0 || d > 14+1e-9 {
-			t.Fatalf("step %v → %v is not a fall of at most 14", seen[i-1], seen[i])
-		}
-	}
-	if len(seen) < 5 {
-		t.Fatalf("only %d distinct weights on the way down: %v", len(seen), seen)
-	}
+	t.Logf("ta's live weight while flapping: %v", seen)
 	if n := l.failed.Load(); n != 0 {
 		t.Fatalf("%d requests failed", n)
 	}

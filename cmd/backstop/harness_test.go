@@ -53,6 +53,7 @@ listen: 127.0.0.1:0
 max_body_bytes: 64KiB
 headers: [x-tenant]
 health_interval: 200ms
+health_window: 2s
 log: {level: info, requests: true}
 providers:
   a: {type: openai, base_url: %s, api_key: test-key-a}
@@ -257,6 +258,11 @@ func (e *e2e) metric(name string, labels ...string) float64 {
 
 // sample is metric, and whether any sample matched.
 func (e *e2e) sample(name string, labels ...string) (total float64, found bool) {
+	return valueIn(e.scrape(), name, labels...)
+}
+
+// scrape returns the gateway's /metrics text.
+func (e *e2e) scrape() string {
 	e.t.Helper()
 	resp, err := http.Get(e.base + "/metrics")
 	if err != nil {
@@ -267,7 +273,12 @@ func (e *e2e) sample(name string, labels ...string) (total float64, found bool) 
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	return string(b)
+}
+
+// valueIn sums the samples of metrics text that match name and every label.
+func valueIn(text, name string, labels ...string) (total float64, found bool) {
+	for _, line := range strings.Split(text, "\n") {
 		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
 			continue
 		}
