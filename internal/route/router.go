@@ -34,6 +34,11 @@ type Options struct {
 	UserAgent string
 	// Clock drives health windows and breakers. Default: the wall clock.
 	Clock clock.Clock
+	// BreakerJitter, when set, draws the breakers' cooldown jitter
+	// (breaker.Config.Jitter), so that a replay in virtual time is
+	// reproducible. It must be safe for the caller's concurrency. Default:
+	// math/rand/v2.
+	BreakerJitter func(n int64) int64
 }
 
 // healthBuckets gives a health window of span about one-second buckets
@@ -79,7 +84,7 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 		}
 	}
 	for name, rc := range cfg.Routes {
-		r, err := rt.buildRoute(name, rc, cfg.Headers, opts.Clock)
+		r, err := rt.buildRoute(name, rc, cfg.Headers, opts)
 		if err != nil {
 			rt.Close()
 			return nil, err
@@ -103,7 +108,8 @@ func newProvider(name string, pc *config.Provider, userAgent string) (provider.P
 	return nil, fmt.Errorf("providers.%s.type: %q is not supported", name, pc.Type)
 }
 
-func (rt *Router) buildRoute(name string, rc *config.Route, global []string, clk clock.Clock) (*Route, error) {
+func (rt *Router) buildRoute(name string, rc *config.Route, global []string, opts Options) (*Route, error) {
+	clk := opts.Clock
 	strategy, err := NewStrategy(rc.Strategy)
 	if err != nil {
 		return nil, fmt.Errorf("routes.%s.strategy: %w", name, err)
@@ -140,6 +146,7 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string, clk
 	}
 	r.Breakers = make(map[*Target]*breaker.Breaker, len(r.Members)+len(r.Fallbacks))
 	bc := breakerConfig(rc.Breaker)
+	bc.Jitter = opts.BreakerJitter
 	for _, t := range r.Chain(nil) {
 		r.Breakers[t] = breaker.New(bc, clk)
 	}

@@ -5,11 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/backstophq/backstop/internal/breaker"
-	"github.com/backstophq/backstop/internal/clock"
-	"github.com/backstophq/backstop/internal/config"
-	"github.com/backstophq/backstop/internal/route"
 )
 
 // twoTargets is a config with targets a (provider pa) and b (provider pb)
@@ -156,64 +151,6 @@ timeline:
 	}
 }
 
-// TestSimulateBreakerConfigMatchesRoute holds the simulator's breaker config to
-// the one route.Build gives: the breakers it rebuilds (to seed their
-// jitter) must behave as serve's do, step for step.
-func TestSimulateBreakerConfigMatchesRoute(t *testing.T) {
-	cfg, err := config.Parse(twoTargets("targets: [a]\nbreaker: {consecutive_failures: 4, error_rate: 30%, window: 10s, min_requests: 6, cooldown: 3s, max_cooldown: 20s, half_open_requests: 2}"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := clock.NewFake(epoch)
-	rt, err := route.Build(cfg, route.Options{Clock: clk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	theirs := rt.Route("r").Breaker(rt.Targets()["a"])
-	ours := breaker.New(breakerConfig(cfg.Routes["r"].Breaker), clk)
-	check := func(step string, cooldown time.Duration) {
-		t.Helper()
-		a, b := theirs.Snapshot(), ours.Snapshot()
-		for _, s := range []*breaker.Snapshot{&a, &b} {
-			if s.State == breaker.Open {
-				if d := s.ReopensAt.Sub(s.OpenedAt); d < cooldown*9/10 || d > cooldown*11/10 {
-					t.Errorf("%s: cooldown %v, want %v ±10%%", step, d, cooldown)
-				}
-			}
-			s.ReopensAt = time.Time{} // jittered apart
-		}
-		if a != b {
-			t.Errorf("%s: route's breaker %+v, simulator's %+v", step, a, b)
-		}
-	}
-	both := func(success bool) {
-		for _, br := range []*breaker.Breaker{theirs, ours} {
-			if p, ok := br.Allow(); ok {
-				p.Report(success, true)
-			}
-		}
-	}
-	for i, ok := range []bool{false, false, false, true, false} {
-		both(ok)
-		check(fmt.Sprintf("outcome %d", i), 0)
-	}
-	both(false) // 5 failures of 6: over the error rate
-	check("error rate", 3*time.Second)
-	clk.Advance(3500 * time.Millisecond)
-	p1, ok1 := theirs.Allow()
-	q1, ok2 := ours.Allow()
-	_, ok3 := theirs.Allow()
-	_, ok4 := ours.Allow()
-	_, ok5 := theirs.Allow()
-	if !ok1 || !ok2 || !ok3 || !ok4 || ok5 {
-		t.Fatalf("half-open admissions %v %v %v %v %v; want two probes each", ok1, ok2, ok3, ok4, ok5)
-	}
-	check("half-open", 0)
-	p1.Report(false, true) // a failed probe reopens, with the cooldown doubled
-	q1.Report(false, true)
-	check("failed probe", 6*time.Second)
-}
 
 // TestSimulateProbeRecovers: active health probes of a target fail while
 // it is down and feed its health window; once it answers again, the

@@ -19,7 +19,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/backstophq/backstop/internal/breaker"
 	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/route"
@@ -65,13 +64,14 @@ func Run(cfg *config.Config, sc *Scenario) (*Result, error) {
 		return nil, err
 	}
 	clk := clock.NewFake(epoch)
-	rt, err := route.Build(cfg, route.Options{UserAgent: "backstop-simulate", Clock: clk})
+	rt, err := route.Build(cfg, route.Options{UserAgent: "backstop-simulate", Clock: clk,
+		BreakerJitter: rand.New(rand.NewPCG(sc.Seed, streamCooldown)).Int64N})
 	if err != nil {
 		return nil, err
 	}
 	defer rt.Close()
 	r := rt.Route(name)
-	derandomise(r, cfg.Routes[name], sc.Seed, clk)
+	derandomise(r, sc.Seed)
 	s := &sim{
 		sc: sc, clock: clk, router: rt, route: r,
 		index:    map[*route.Target]int{},
@@ -124,45 +124,17 @@ const (
 	streamProbe
 )
 
-// derandomise replaces the route's sources of randomness, which default to
-// math/rand/v2's unseeded generator, with streams of the scenario's seed:
-// the weighted strategy's picks, drills, backoff jitter, and the breakers'
-// cooldown jitter. It runs before the first request, so nothing reads the
-// route while it changes. Breakers cannot take a jitter once built, so
-// they are rebuilt with the config route.Build gives them, and replace
-// the old ones in their targets' lists too (what probes recover).
-func derandomise(r *route.Route, rc *config.Route, seed uint64, clk clock.Clock) {
+// derandomise replaces the route's sources of randomness, which default
+// to math/rand/v2's unseeded generator, with streams of the scenario's
+// seed: the weighted strategy's picks, drills and backoff jitter (the
+// breakers' cooldown jitter is given to route.Build). It runs before the
+// first request, so nothing reads the route while it changes.
+func derandomise(r *route.Route, seed uint64) {
 	if _, ok := r.Strategy.(route.Weighted); ok {
 		r.Strategy = route.Weighted{Float64: rand.New(rand.NewPCG(seed, streamWeighted)).Float64}
 	}
 	r.Random = rand.New(rand.NewPCG(seed, streamDrill)).Float64
 	r.Retry.Jitter = rand.New(rand.NewPCG(seed, streamBackoff)).Int64N
-	bc := breakerConfig(rc.Breaker)
-	bc.Jitter = rand.New(rand.NewPCG(seed, streamCooldown)).Int64N
-	for t, old := range r.Breakers {
-		b := breaker.New(bc, clk)
-		r.Breakers[t] = b
-		for i, tb := range t.Breakers {
-			if tb == old {
-				t.Breakers[i] = b
-			}
-		}
-	}
-}
-
-// breakerConfig is route.Build's mapping of a route's breaker section
-// (route.breakerConfig, unexported there); TestSimulateBreakerConfigMatchesRoute
-// holds the two together.
-func breakerConfig(c config.Breaker) breaker.Config {
-	return breaker.Config{
-		ConsecutiveFailures: c.ConsecutiveFailures,
-		ErrorRate:           float64(c.ErrorRate),
-		Window:              c.Window.D(),
-		MinRequests:         c.MinRequests,
-		Cooldown:            c.Cooldown.D(),
-		MaxCooldown:         c.MaxCooldown.D(),
-		HalfOpenRequests:    max(c.HalfOpenRequests, 1),
-	}
 }
 
 // start schedules what is known in advance: the first table update, the
