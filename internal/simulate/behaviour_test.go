@@ -151,7 +151,6 @@ timeline:
 	}
 }
 
-
 // TestSimulateProbeRecovers: active health probes of a target fail while
 // it is down and feed its health window; once it answers again, the
 // first passing probe closes its breaker, long before the cooldown ends.
