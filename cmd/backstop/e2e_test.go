@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -451,7 +452,7 @@ func TestModelsListsRoutes(t *testing.T) {
 	for _, m := range page.Data {
 		ids = append(ids, m.ID)
 	}
-	if strings.Join(ids, ",") != "claude,claude-then-openai,continued,drilled,guarded,main,only-429,openai-then-claude,polite,shifting,strict,tail,tail-hedged,to-claude" {
+	if strings.Join(ids, ",") != "claude,claude-then-openai,continued,deadline,drilled,guarded,main,only-429,openai-then-claude,polite,shifting,strict,tail,tail-hedged,to-claude" {
 		t.Fatalf("models = %v", ids)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {
@@ -475,4 +476,52 @@ func streamed(t *testing.T, stream *ssestream.Stream[openai.ChatCompletionChunk]
 		t.Fatalf("stream error: %v", err)
 	}
 	return acc
+}
+
+// TestIdleStreamAfterCommitEndsWithAnError: a provider that goes silent
+// mid-answer is cut at the idle timeout, and the client gets an error
+// event, never a clean end, long before the total deadline.
+func TestIdleStreamAfterCommitEndsWithAnError(t *testing.T) {
+	e := newE2E(t)
+	e.fault(e.a, mock.Fault{HangAfterChunks: 2})
+	start := time.Now()
+	resp, raw := e.post("/v1/chat/completions", "application/json", `{"model":"main","stream":true,"messages":[{"role":"user","content":"x"}]}`, nil)
+	took := time.Since(start)
+	if resp.StatusCode != 200 || strings.Contains(string(raw), "[DONE]") || !strings.Contains(string(raw), `"stream_interrupted"`) || !strings.Contains(string(raw), "idle") {
+		t.Fatalf("status %d, stream:\n%s", resp.StatusCode, raw)
+	}
+	if took > 5*time.Second {
+		t.Fatalf("the silent stream was cut after %v; idle is 500ms, total 10s", took)
+	}
+	if err := e.a.WaitIdle(e.ctx()); err != nil {
+		t.Fatal("the gateway did not hang up on the silent provider")
+	}
+}
+
+// TestTotalDeadlineBoundsEveryAttempt: with every target slower than the
+// route's total deadline allows, the client gets a 504 when the deadline
+// runs out, not after each target's own timeout.
+func TestTotalDeadlineBoundsEveryAttempt(t *testing.T) {
+	e := newE2E(t)
+	for _, p := range []*mock.Provider{e.a, e.b} {
+		e.fault(p, mock.Fault{HangBeforeHeaders: true})
+	}
+	start := time.Now()
+	_, err := e.client.Chat.Completions.New(e.ctx(), chatParams("deadline", "hi"))
+	took := time.Since(start)
+	var apiErr *openai.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 504 || apiErr.Code != "backstop_exhausted" {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(apiErr.Message, "deadline") {
+		t.Errorf("message %q does not say the deadline ran out", apiErr.Message)
+	}
+	// The route gives each attempt 3s and the request 4s: a uses 3s, and
+	// b only the second that is left.
+	if took < 4*time.Second || took > 7*time.Second {
+		t.Fatalf("answered after %v, want about the 4s deadline", took)
+	}
+	if e.b.Stats().Requests != 1 {
+		t.Fatalf("b got %d requests, want the one that ran out of time", e.b.Stats().Requests)
+	}
 }

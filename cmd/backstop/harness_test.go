@@ -112,6 +112,9 @@ routes:
     targets: [ta, td]
   to-claude:
     targets: [td]
+  deadline:
+    targets: [ta, tb]
+    timeouts: {first_token: 3s, response: 3s, total: 4s}
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}
