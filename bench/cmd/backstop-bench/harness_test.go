@@ -203,6 +203,17 @@ func TestMarkdownRendersEveryScenario(t *testing.T) {
 	}
 }
 
+// The full run waits for quiet and measures noisy slices again; the quick
+// one does neither.
+func TestProfilesQuietWait(t *testing.T) {
+	if f := fullSettings(); f.QuietWait.D() != 2*time.Minute || f.QuietMax != 0.3 || f.validate() != nil {
+		t.Fatalf("full profile: quiet wait %s, max %v, validate %v", f.QuietWait, f.QuietMax, f.validate())
+	}
+	if q := quickSettings(); q.QuietWait != 0 || q.validate() != nil {
+		t.Fatalf("quick profile: quiet wait %s, validate %v", q.QuietWait, q.validate())
+	}
+}
+
 func TestFlagsPickProfileAndOverride(t *testing.T) {
 	set, f, err := parseFlags([]string{"--quick", "--rates", "300,600", "--no-peer"}, io.Discard)
 	if err != nil {

@@ -126,6 +126,8 @@ func fullSettings() settings {
 		FailRate:          200,
 		FailBefore:        Duration(2 * time.Second),
 		FailFor:           Duration(4 * time.Second),
+		QuietWait:         Duration(2 * time.Minute),
+		QuietMax:          0.3,
 		Scenarios:         numbers{1, 2, 3, 4, 5},
 	}
 }
@@ -183,6 +185,8 @@ func (s settings) validate() error {
 		return fmt.Errorf("workers = %d; must be >= 1", s.Workers)
 	case s.HeldTPS <= 0 || s.HeldOpenRate <= 0 || s.FailRate <= 0:
 		return fmt.Errorf("held-tps, held-open-rate and failover-rate must be > 0")
+	case s.QuietWait > 0 && s.QuietMax <= 0:
+		return fmt.Errorf("quiet-max = %v; must be > 0 when quiet-wait is set", s.QuietMax)
 	}
 	for _, n := range s.Scenarios {
 		if n != float64(int(n)) || n < 1 || n > 5 {
