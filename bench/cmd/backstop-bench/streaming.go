@@ -12,7 +12,7 @@ import (
 type StreamingResult struct {
 	Tokens          int     `json:"tokens"`
 	TokensPerSecond float64 `json:"tokens_per_second"`
-	Rates           []StreamPoint
+	Rates           []StreamPoint `json:"rates"`
 }
 
 // StreamPoint is every endpoint at one fixed rate of streams.
