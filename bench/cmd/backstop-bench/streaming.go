@@ -10,8 +10,8 @@ import (
 
 // StreamingResult is scenario 2: streamed answers at fixed rates.
 type StreamingResult struct {
-	Tokens          int     `json:"tokens"`
-	TokensPerSecond float64 `json:"tokens_per_second"`
+	Tokens          int           `json:"tokens"`
+	TokensPerSecond float64       `json:"tokens_per_second"`
 	Rates           []StreamPoint `json:"rates"`
 }
 
