@@ -20,6 +20,13 @@ import (
 // another; a provider that streams a larger event is treated as broken.
 const DefaultMaxEventSize = 4 << 20
 
+// readBuffer is the reader's buffer. Events are usually a few hundred
+// bytes; a longer line is still read whole (it is appended to the event
+// in pieces), so the buffer only has to be large enough to make reads
+// cheap, and small enough that thousands of open streams cost little
+// memory.
+const readBuffer = 4 << 10
+
 // ErrEventTooLarge is returned when an event exceeds the reader's limit.
 var ErrEventTooLarge = errors.New("sse: event too large")
 
@@ -59,7 +66,7 @@ func NewReader(r io.Reader) *Reader {
 // NewReaderSize returns a reader over r that refuses events larger than max
 // bytes.
 func NewReaderSize(r io.Reader, max int) *Reader {
-	return &Reader{r: bufio.NewReaderSize(r, 32<<10), max: max}
+	return &Reader{r: bufio.NewReaderSize(r, readBuffer), max: max}
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF

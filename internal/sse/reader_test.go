@@ -197,3 +197,16 @@ func collect(rd *Reader) collected {
 		c.raw = append(c.raw, string(ev.Raw))
 	}
 }
+
+func TestReaderReadsEventsLongerThanItsBuffer(t *testing.T) {
+	long := strings.Repeat("x", 5*readBuffer+17)
+	in := "data: " + long + "\r\n\r\ndata: short\n\n"
+	rd := NewReader(strings.NewReader(in))
+	ev, err := rd.Next()
+	if err != nil || string(ev.Data) != long || string(ev.Raw) != "data: "+long+"\r\n\r\n" {
+		t.Fatalf("long event: %d bytes of data, err %v", len(ev.Data), err)
+	}
+	if ev, err := rd.Next(); err != nil || string(ev.Data) != "short" {
+		t.Fatalf("next event %q, %v", ev.Data, err)
+	}
+}
