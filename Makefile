@@ -11,6 +11,6 @@ test:
 bench:
 	go run ./bench/cmd/backstop-bench --out bench/results --docs docs/performance.md
 
-# A CI-sized run (about 2 minutes); results go to a scratch folder.
+# A CI-sized run (about a minute); results go to a scratch folder.
 bench-quick:
 	go run ./bench/cmd/backstop-bench --quick --out $${TMPDIR:-/tmp}/backstop-bench/results
