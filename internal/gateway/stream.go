@@ -44,7 +44,7 @@ func (a *try) pump() *failure.Error {
 			return c.cut(a, ferr)
 		}
 		if !ev.HasData {
-			if a.conv == nil && !c.send(ev.Raw) {
+			if a.conv == nil && !c.relay(ev.Raw, a.rd.Ready()) {
 				return c.clientGone()
 			}
 			continue
@@ -72,7 +72,7 @@ func (a *try) pump() *failure.Error {
 		if ferr != nil {
 			return c.cut(a, ferr)
 		}
-		if len(out) > 0 && !c.send(out) {
+		if len(out) > 0 && !c.relay(out, a.rd.Ready()) {
 			return c.clientGone()
 		}
 	}
@@ -102,12 +102,20 @@ func (a *try) relayed(ev sse.Event) ([]byte, *failure.Error) {
 
 // send writes p to the client and flushes it. It reports false when the
 // client is gone.
-func (c *call) send(p []byte) bool {
+func (c *call) send(p []byte) bool { return c.relay(p, false) }
+
+// relay writes p to the client, and flushes it unless more is ready to
+// follow at once: a burst of events already read from the provider goes
+// out in one write to the socket, and an event is never held back waiting
+// for one that has not arrived. It reports false when the client is gone.
+func (c *call) relay(p []byte, more bool) bool {
 	if _, err := c.w.Write(p); err != nil {
 		return false
 	}
-	if f, ok := c.w.(http.Flusher); ok {
-		f.Flush()
+	if !more {
+		if f, ok := c.w.(http.Flusher); ok {
+			f.Flush()
+		}
 	}
 	return c.r.Context().Err() == nil
 }

@@ -117,6 +117,15 @@ func (rd *Reader) Next() (Event, error) {
 	}
 }
 
+// Ready reports whether a whole event is already buffered, so that Next
+// will return it without reading. A relay uses it to write a burst of
+// events and flush once, without ever holding back an event for data
+// that has not come.
+func (rd *Reader) Ready() bool {
+	buf, _ := rd.r.Peek(rd.r.Buffered())
+	return bytes.Contains(buf, []byte("\n\n")) || bytes.Contains(buf, []byte("\r\n\r\n")) || bytes.Contains(buf, []byte("\r\r"))
+}
+
 // readLine appends the next line, with its end-of-line bytes, to rd.raw.
 // A line may end in "\n", "\r\n" or a lone "\r". A line cut by the end of
 // the stream gives io.ErrUnexpectedEOF.

@@ -210,3 +210,30 @@ func TestReaderReadsEventsLongerThanItsBuffer(t *testing.T) {
 		t.Fatalf("next event %q, %v", ev.Data, err)
 	}
 }
+
+func TestReadyMeansNextWillNotBlock(t *testing.T) {
+	pr, pw := io.Pipe()
+	rd := NewReader(pr)
+	go func() {
+		_, _ = pw.Write([]byte("data: a\n\ndata: b\n\ndata: par"))
+	}()
+	if ev, err := rd.Next(); err != nil || string(ev.Data) != "a" {
+		t.Fatalf("first: %q %v", ev.Data, err)
+	}
+	if !rd.Ready() {
+		t.Fatal("b is buffered but Ready is false")
+	}
+	if ev, err := rd.Next(); err != nil || string(ev.Data) != "b" {
+		t.Fatalf("second: %q %v", ev.Data, err)
+	}
+	if rd.Ready() {
+		t.Fatal("only part of an event is buffered but Ready is true")
+	}
+	go func() {
+		_, _ = pw.Write([]byte("t\r\n\r\n"))
+		pw.Close()
+	}()
+	if ev, err := rd.Next(); err != nil || string(ev.Data) != "part" {
+		t.Fatalf("third: %q %v", ev.Data, err)
+	}
+}
