@@ -44,6 +44,8 @@ type e2e struct {
 	client openai.Client
 	cmd    *exec.Cmd
 	stderr *lockedBuffer
+	// config is the config text the gateway started with, at path.
+	config, path string
 }
 
 // testConfig is the gateway config of the end-to-end tests. Timeouts are
@@ -123,6 +125,19 @@ routes:
 
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
+	return newE2EAt(t, func(cfg string) string {
+		path := filepath.Join(t.TempDir(), "backstop.yaml")
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	})
+}
+
+// newE2EAt is newE2E with the config file written by place, which returns
+// its path (a ConfigMap-style volume, say).
+func newE2EAt(t *testing.T, place func(cfg string) string) *e2e {
+	t.Helper()
 	sim := mock.New(mock.Options{Seed: 7})
 	t.Cleanup(func() { _ = sim.Close() })
 	e := &e2e{t: t, sim: sim}
@@ -136,12 +151,9 @@ func newE2E(t *testing.T) *e2e {
 		}
 		*slot.p = p
 	}
-	path := filepath.Join(t.TempDir(), "backstop.yaml")
-	cfg := fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL(), "http://"+e.d.Addr())
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.start(path)
+	e.config = fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL(), "http://"+e.d.Addr())
+	e.path = place(e.config)
+	e.start(e.path)
 	e.client = openai.NewClient(option.WithBaseURL(e.base+"/v1"), option.WithAPIKey("client-key"), option.WithMaxRetries(0))
 	return e
 }

@@ -45,11 +45,18 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	logger.Info("backstop serving", "addr", gw.Addr(), "routes", len(cfg.Routes), "version", versionString())
-	fmt.Fprintf(stdout, "backstop listening on http://%s\n", gw.Addr())
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *path != "" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go newConfigWatch(*path, logger).run(ctx, hup, func() error { return gw.ReloadFile(*path) })
+	} else {
+		signal.Ignore(syscall.SIGHUP) // the embedded config has nothing to reload
+	}
+	logger.Info("backstop serving", "addr", gw.Addr(), "routes", len(cfg.Routes), "version", versionString())
+	fmt.Fprintf(stdout, "backstop listening on http://%s\n", gw.Addr())
 	select {
 	case <-ctx.Done():
 	case err := <-gw.Err():

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/backstophq/backstop/internal/config"
@@ -20,11 +22,18 @@ import (
 type Process struct {
 	Server *Server
 	srv    *http.Server
+	ctx    context.Context
 	stop   context.CancelFunc // ends the routing table loop and the probes
-	router *route.Router
-	prober *probe.Prober
 	ln     net.Listener
 	errc   chan error
+	ua     string
+	logger *slog.Logger
+
+	mu     sync.Mutex // serialises reloads; guards the fields below
+	cfg    *config.Config
+	router *route.Router
+	prober *probe.Prober
+	probes atomic.Pointer[probe.Prober] // the prober in force, for metrics
 }
 
 // Start builds the config's router and serves it on cfg.Listen.
@@ -47,11 +56,13 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
 	prober := probe.New(probe.FromConfig(cfg, router.Targets()), probe.Options{OnResult: recoverOnProbe(router)})
-	m.Registry.MustRegister(newProbeCollector(prober))
 	p := &Process{
 		Server: gw,
 		router: router,
 		prober: prober,
+		cfg:    cfg,
+		ua:     userAgent,
+		logger: logger,
 		ln:     ln,
 		errc:   make(chan error, 1),
 		srv: &http.Server{
@@ -61,10 +72,11 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		},
 	}
-	var ctx context.Context
-	ctx, p.stop = context.WithCancel(context.Background())
-	go gw.RunTable(ctx, cfg.HealthInterval.D())
-	prober.Start(ctx)
+	p.probes.Store(prober)
+	m.Registry.MustRegister(newProbeCollector(currentProbes{p}))
+	p.ctx, p.stop = context.WithCancel(context.Background())
+	go gw.RunTable(p.ctx, cfg.HealthInterval.D())
+	prober.Start(p.ctx)
 	go func() {
 		if err := p.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			p.errc <- err
@@ -90,8 +102,11 @@ func (p *Process) Shutdown(grace time.Duration) error {
 	if err != nil {
 		_ = p.srv.Close()
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.prober.Stop()
 	p.router.Close()
+	p.router = nil
 	return err
 }
 

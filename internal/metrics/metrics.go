@@ -51,6 +51,8 @@ type Metrics struct {
 	// Hedges counts hedged requests by route, hedge target and result
 	// ("first_won", "hedge_won", "both_failed").
 	Hedges *prometheus.CounterVec
+	// ConfigReloads counts config reloads by result ("ok", "error").
+	ConfigReloads *prometheus.CounterVec
 	// Continuations counts streams cut after commit and continued on
 	// another target, by route, from, to and result.
 	Continuations *prometheus.CounterVec
@@ -104,7 +106,11 @@ func New() *Metrics {
 		Name: "backstop_continuations_total",
 		Help: "Streams cut after they began and continued on a prefill-capable target, by route, from, to and result.",
 	}, []string{"route", "from", "to", "result"})
-	reg.MustRegister(m.Requests, m.Attempts, m.Fallbacks, m.Latency, m.TTFT, m.Drills, m.Hedges, m.Continuations)
+	m.ConfigReloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "backstop_config_reloads_total",
+		Help: "Config reloads by result: ok (the new config serves), error (refused; the old one keeps serving).",
+	}, []string{"result"})
+	reg.MustRegister(m.Requests, m.Attempts, m.Fallbacks, m.Latency, m.TTFT, m.Drills, m.Hedges, m.Continuations, m.ConfigReloads)
 	return m
 }
 

@@ -35,6 +35,10 @@ type Target struct {
 	Price config.Price
 	// Prefill says the target continues a trailing assistant message.
 	Prefill bool
+	// identity is what must stay the same across a reload for the
+	// target's health to carry over: its provider's type and endpoint,
+	// and its model.
+	identity string
 	// InFlight counts the attempts on the target now under way.
 	InFlight atomic.Int64
 	// Breakers are the target's breakers, one per route that uses it.
@@ -85,6 +89,9 @@ type Route struct {
 	ExhaustedRetryAfter time.Duration
 	// Breakers holds the circuit breaker of each target of the route.
 	Breakers map[*Target]*breaker.Breaker
+	// breakerConfig is what Breakers were built from, so that a reload
+	// can tell whether a breaker may carry over.
+	breakerConfig config.Breaker
 	// SLA is what the route's targets are scored against.
 	SLA health.SLA
 	// MaxStep bounds how far a live weight moves per table update, as a

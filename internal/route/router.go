@@ -81,6 +81,7 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
 			Health: health.NewWindow(opts.Clock, span, healthBuckets(span)),
 			Price:  tc.Price, Prefill: tc.Prefill,
+			identity: cfg.Providers[tc.Provider].Type + " " + cfg.Providers[tc.Provider].BaseURL + " " + tc.Model,
 		}
 	}
 	for name, rc := range cfg.Routes {
@@ -145,6 +146,7 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string, opt
 		r.Fallbacks = append(r.Fallbacks, t)
 	}
 	r.Breakers = make(map[*Target]*breaker.Breaker, len(r.Members)+len(r.Fallbacks))
+	r.breakerConfig = rc.Breaker
 	bc := breakerConfig(rc.Breaker)
 	bc.Jitter = opts.BreakerJitter
 	for _, t := range r.Chain(nil) {
