@@ -525,3 +525,37 @@ func TestTotalDeadlineBoundsEveryAttempt(t *testing.T) {
 		t.Fatalf("b got %d requests, want the one that ran out of time", e.b.Stats().Requests)
 	}
 }
+
+// TestEmbeddingsFailOverToo: POST /v1/embeddings is routed like a chat
+// request, retries and fails over; a route with no OpenAI-dialect target
+// refuses it with a 400 that names the model.
+func TestEmbeddingsFailOverToo(t *testing.T) {
+	e := newE2E(t)
+	e.fault(e.a, mock.Fault{Status: 503})
+	var resp *http.Response
+	got, err := e.client.Embeddings.New(e.ctx(), openai.EmbeddingNewParams{
+		Model: "main",
+		Input: openai.EmbeddingNewParamsInputUnion{OfArrayOfStrings: []string{"one", "two"}},
+	}, option.WithResponseInto(&resp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Data) != 2 || len(got.Data[0].Embedding) == 0 || resp.Header.Get("X-Backstop-Target") != "tb" {
+		t.Fatalf("%d embeddings of %d dims from %q", len(got.Data), len(got.Data[0].Embedding), resp.Header.Get("X-Backstop-Target"))
+	}
+	if rec := e.b.Stats().Recent[0]; rec.Path != "/v1/embeddings" || rec.Model != "model-b" {
+		t.Fatalf("provider saw %s model %q", rec.Path, rec.Model)
+	}
+	_, err = e.client.Embeddings.New(e.ctx(), openai.EmbeddingNewParams{
+		Model: "claude",
+		Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("one")},
+	})
+	var apiErr *openai.Error
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || !strings.Contains(apiErr.Message, "no embeddings") {
+		t.Fatalf("embeddings on an Anthropic-only route: %v", err)
+	}
+	resp2, body := e.post("/v1/embeddings", "application/json", `{"model":"main"}`, nil)
+	if resp2.StatusCode != 400 || !strings.Contains(string(body), `"param":"input"`) {
+		t.Fatalf("missing input: %d %s", resp2.StatusCode, body)
+	}
+}

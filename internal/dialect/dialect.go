@@ -261,3 +261,17 @@ const (
 	End      = openai.End
 	Failed   = openai.Failed
 )
+
+// OpenAIEmbeddings is OpenAI's embeddings endpoint: OpenAI's dialect with
+// an embeddings request instead of a chat one.
+var OpenAIEmbeddings Dialect = embeddingsDialect{}
+
+type embeddingsDialect struct{ openaiDialect }
+
+func (embeddingsDialect) Parse(body []byte) (Request, *APIError) {
+	req, rerr := openai.ParseEmbeddings(body)
+	if rerr != nil {
+		return Request{}, &APIError{Status: http.StatusBadRequest, Type: openai.TypeInvalidRequest, Code: rerr.Code, Param: rerr.Param, Message: rerr.Message}
+	}
+	return Request{Model: req.Model, openai: req}, nil
+}

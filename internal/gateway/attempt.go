@@ -98,7 +98,7 @@ func (a *try) get() *failure.Error {
 		header = c.sameHeader
 	}
 	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect),
-		provider.Call{Model: a.t.Model, Body: body, Stream: c.req.Stream, Header: header})
+		provider.Call{Model: a.t.Model, Body: body, Stream: c.req.Stream, Embeddings: c.embeddings(), Header: header})
 	if err != nil {
 		return a.classify(err)
 	}

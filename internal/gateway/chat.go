@@ -256,11 +256,20 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 	}
 }
 
+// embeddings reports whether the request is for embeddings, which only
+// OpenAI-dialect targets serve.
+func (c *call) embeddings() bool { return c.client == dialect.OpenAIEmbeddings }
+
 // sendable returns the body an attempt on t sends. When the request cannot
 // be expressed in t's dialect (a field t's API lacks, such as n > 1 for
 // Anthropic), t is skipped for this request: ok is false, and the reason
 // is kept in case no target can take the request.
 func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
+	if c.embeddings() && t.Provider.Dialect() != string(translate.OpenAI) {
+		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Provider.Dialect() + ", which has no embeddings"}
+		c.skip(t, "cannot_translate")
+		return nil, false
+	}
 	body, err := c.bodyFor(t, dialect.For(t.Provider.Dialect()))
 	if err == nil {
 		return body, true

@@ -35,7 +35,7 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 	h := c.w.Header()
 	h.Set(HeaderAttempts, itoa(c.attempts))
 	h.Set(HeaderExhausted, "true")
-	if c.route.Exhausted != "" {
+	if c.route.Exhausted != "" && !c.embeddings() {
 		c.outcome = metrics.ExhaustedMessage
 		if c.req.Stream {
 			h.Set("Content-Type", "text/event-stream")

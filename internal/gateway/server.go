@@ -126,6 +126,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.method(w, r, http.MethodPost) {
 			s.chat(w, r, dialect.OpenAI)
 		}
+	case "/v1/embeddings", "/embeddings":
+		if s.method(w, r, http.MethodPost) {
+			s.chat(w, r, dialect.OpenAIEmbeddings)
+		}
 	case "/v1/messages":
 		if s.method(w, r, http.MethodPost) {
 			s.chat(w, r, dialect.Anthropic)
@@ -152,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		openai.WriteError(w, http.StatusNotFound, openai.Error{
 			Type:    openai.TypeInvalidRequest,
 			Code:    "unknown_url",
-			Message: "Unknown request URL: " + r.Method + " " + r.URL.Path + ". Backstop serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models.",
+			Message: "Unknown request URL: " + r.Method + " " + r.URL.Path + ". Backstop serves POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings and GET /v1/models.",
 		})
 	}
 }

@@ -167,3 +167,40 @@ func WithAssistantPrefill(body []byte, text string) ([]byte, error) {
 	out = append(out, msg...)
 	return append(out, body[end:]...), nil
 }
+
+// ParseEmbeddings reads the top level of an embeddings request: a JSON
+// object with a non-empty string model and an input. The result's
+// Stream is always false; RewriteModel works on it as on a chat request.
+func ParseEmbeddings(body []byte) (ChatRequest, *RequestError) {
+	var req ChatRequest
+	if !json.Valid(body) {
+		return req, invalidJSON(body)
+	}
+	var sawInput bool
+	err := eachMember(body, func(key []byte, start, end int) *RequestError {
+		val := body[start:end]
+		switch string(key) {
+		case "model":
+			var s string
+			if val[0] != '"' || json.Unmarshal(val, &s) != nil {
+				return wrongType("model", "a string", val)
+			}
+			req.Model, req.modelStart, req.modelEnd = s, start, end
+		case "input":
+			if string(val) == "null" {
+				return &RequestError{Param: "input", Message: "'input' must not be null."}
+			}
+			sawInput = true
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return req, err
+	case req.modelEnd == 0 || req.Model == "":
+		return req, &RequestError{Param: "model", Message: "you must provide a model parameter: the name of a route (GET /v1/models lists them)"}
+	case !sawInput:
+		return req, &RequestError{Param: "input", Message: "Missing required parameter: 'input'."}
+	}
+	return req, nil
+}

@@ -95,3 +95,24 @@ func FuzzParseChat(f *testing.F) {
 		}
 	})
 }
+
+func TestParseEmbeddings(t *testing.T) {
+	body := []byte(`{"input":["a","b"],"model":"emb","encoding_format":"base64"}`)
+	req, rerr := ParseEmbeddings(body)
+	if rerr != nil || req.Model != "emb" || req.Stream {
+		t.Fatalf("%+v %v", req, rerr)
+	}
+	if got := string(RewriteModel(body, req, Quote("text-embedding-3-small"))); got != `{"input":["a","b"],"model":"text-embedding-3-small","encoding_format":"base64"}` {
+		t.Fatalf("rewrite = %s", got)
+	}
+	for body, param := range map[string]string{
+		`{"input":"a"}`:                "model",
+		`{"model":"emb"}`:              "input",
+		`{"model":"emb","input":null}`: "input",
+		`{"model":3,"input":"a"}`:      "model",
+	} {
+		if _, rerr := ParseEmbeddings([]byte(body)); rerr == nil || rerr.Param != param {
+			t.Errorf("%s: %v, want an error on %s", body, rerr, param)
+		}
+	}
+}

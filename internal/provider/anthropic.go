@@ -34,6 +34,9 @@ func (p *Anthropic) Dialect() string { return "anthropic" }
 // client's anthropic-version and anthropic-beta headers, when propagated,
 // are kept; without one, AnthropicVersion is sent.
 func (p *Anthropic) Chat(ctx context.Context, call Call) (*http.Response, error) {
+	if call.Embeddings {
+		return nil, ErrUnsupported
+	}
 	return p.post(ctx, p.url, call.Body, call.Header, "X-Api-Key", setAnthropicVersion, parseAnthropicError)
 }
 

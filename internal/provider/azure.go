@@ -38,7 +38,11 @@ func (p *Azure) Chat(ctx context.Context, call Call) (*http.Response, error) {
 	b.Grow(len(p.url) + len(call.Model) + len(p.apiVersion) + 32)
 	b.WriteString(p.url)
 	b.WriteString(url.PathEscape(call.Model))
-	b.WriteString("/chat/completions?api-version=")
+	if call.Embeddings {
+		b.WriteString("/embeddings?api-version=")
+	} else {
+		b.WriteString("/chat/completions?api-version=")
+	}
 	b.WriteString(p.apiVersion)
 	return p.post(ctx, b.String(), call.Body, call.Header, "Api-Key", nil, parseOpenAIError)
 }

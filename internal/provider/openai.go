@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/backstophq/backstop/internal/config"
@@ -17,7 +18,10 @@ const maxErrorBody = 64 << 10
 
 // OpenAI is any OpenAI-compatible server: OpenAI itself, vLLM, Ollama,
 // DeepSeek, a simulated provider.
-type OpenAI struct{ *endpoint }
+type OpenAI struct {
+	*endpoint
+	embeddingsURL string
+}
 
 var _ Provider = (*OpenAI)(nil)
 
@@ -28,7 +32,7 @@ func NewOpenAI(name string, c *config.Provider, userAgent string) (*OpenAI, erro
 	if err != nil {
 		return nil, err
 	}
-	return &OpenAI{e}, nil
+	return &OpenAI{endpoint: e, embeddingsURL: strings.TrimSuffix(e.url, "/chat/completions") + "/embeddings"}, nil
 }
 
 // Dialect returns "openai".
@@ -36,7 +40,11 @@ func (p *OpenAI) Dialect() string { return "openai" }
 
 // Chat posts body to {base_url}/chat/completions.
 func (p *OpenAI) Chat(ctx context.Context, call Call) (*http.Response, error) {
-	return p.post(ctx, p.url, call.Body, call.Header, "Authorization", nil, parseOpenAIError)
+	url := p.url
+	if call.Embeddings {
+		url = p.embeddingsURL
+	}
+	return p.post(ctx, url, call.Body, call.Header, "Authorization", nil, parseOpenAIError)
 }
 
 func parseOpenAIError(body []byte) (failure.UpstreamError, bool) {

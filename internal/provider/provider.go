@@ -7,6 +7,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 )
@@ -37,10 +38,18 @@ type Call struct {
 	// Stream reports whether the body asks for a stream: some APIs take
 	// that in the URL too.
 	Stream bool
+	// Embeddings makes the call an embeddings request instead of a chat
+	// one. Providers without embeddings refuse it with ErrUnsupported.
+	Embeddings bool
 	// Header holds headers to propagate; the adapter adds its own
 	// credentials and extra headers, which win over them.
 	Header http.Header
 }
+
+// ErrUnsupported is returned by a provider asked for something its API
+// does not offer, such as embeddings from Anthropic. The gateway does not
+// send such calls (it skips the target); this is the adapter's own guard.
+var ErrUnsupported = errors.New("provider: not offered by this provider's API")
 
 type connectTimeoutKey struct{}
 

@@ -109,7 +109,7 @@ func TestStatusFailuresAreParsedPerDialect(t *testing.T) {
 }
 
 func TestAzureAdapter(t *testing.T) {
-	got := make(chan seen, 1)
+	got := make(chan seen, 2)
 	var full string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		full = r.URL.RequestURI()
@@ -131,5 +131,19 @@ func TestAzureAdapter(t *testing.T) {
 	s := <-got
 	if full != "/openai/deployments/gpt-4o%20prod/chat/completions?api-version=2024-10-21" || s.header.Get("Api-Key") != "az-key" || s.header.Get("Authorization") != "" {
 		t.Fatalf("azure saw %s with api-key %q", full, s.header.Get("Api-Key"))
+	}
+	resp, err = p.Chat(context.Background(), Call{Model: "emb", Body: []byte(`{}`), Embeddings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	<-got
+	if full != "/openai/deployments/emb/embeddings?api-version=2024-10-21" {
+		t.Fatalf("azure embeddings went to %s", full)
+	}
+	a, _ := NewAnthropic("a", providerConfig(srv.URL), "")
+	defer a.Close()
+	if _, err := a.Chat(context.Background(), Call{Embeddings: true}); !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("anthropic embeddings: %v", err)
 	}
 }
