@@ -59,8 +59,8 @@ func ParseMessages(body []byte) (MessagesRequest, *RequestError) {
 		val := body[start:end]
 		switch string(key) {
 		case "model":
-			var s string
-			if val[0] != '"' || json.Unmarshal(val, &s) != nil {
+			s, ok := jsonscan.String(val)
+			if !ok {
 				return wrongType("model", "a valid string", val)
 			}
 			req.Model, req.modelStart, req.modelEnd = s, start, end
@@ -128,10 +128,7 @@ func integer(val []byte) (int64, bool) {
 // RewriteModel returns body with its model value replaced by model, a
 // JSON string literal (quotes included). Every other byte is kept.
 func RewriteModel(body []byte, req MessagesRequest, model []byte) []byte {
-	out := make([]byte, 0, len(body)-(req.modelEnd-req.modelStart)+len(model))
-	out = append(out, body[:req.modelStart]...)
-	out = append(out, model...)
-	return append(out, body[req.modelEnd:]...)
+	return jsonscan.Splice(body, req.modelStart, req.modelEnd, model)
 }
 
 func invalidJSON(body []byte) *RequestError {

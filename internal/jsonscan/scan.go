@@ -126,3 +126,22 @@ func Describe(val []byte) string {
 	}
 	return "a number"
 }
+
+// String returns the text of val when it is a JSON string.
+func String(val []byte) (string, bool) {
+	var s string
+	if len(val) == 0 || val[0] != '"' || json.Unmarshal(val, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// Splice returns a copy of data with data[start:end] replaced by with:
+// the way a member's value (a request's model, a chunk's id) is changed
+// while every other byte is kept.
+func Splice(data []byte, start, end int, with []byte) []byte {
+	out := make([]byte, 0, len(data)-(end-start)+len(with))
+	out = append(out, data[:start]...)
+	out = append(out, with...)
+	return append(out, data[end:]...)
+}

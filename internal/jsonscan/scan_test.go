@@ -59,3 +59,17 @@ func FuzzMembers(f *testing.F) {
 		}
 	})
 }
+
+func TestStringAndSplice(t *testing.T) {
+	if s, ok := String([]byte(`"r\u00e9sum\u00e9"`)); !ok || s != "résumé" {
+		t.Fatalf("String = %q %v", s, ok)
+	}
+	for _, v := range []string{`7`, `null`, `["a"]`, ``} {
+		if _, ok := String([]byte(v)); ok {
+			t.Errorf("String(%s) taken for a string", v)
+		}
+	}
+	if got := string(Splice([]byte(`{"a":1,"b":2}`), 5, 6, []byte(`"x"`))); got != `{"a":"x","b":2}` {
+		t.Fatalf("Splice = %s", got)
+	}
+}

@@ -3,6 +3,7 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/backstophq/backstop/internal/jsonscan"
 )
 
 // Done is the data of the event that ends an OpenAI stream.
@@ -134,10 +135,7 @@ func WithID(data, id []byte) []byte {
 	out := data
 	_ = eachMember(data, func(key []byte, start, end int) *RequestError {
 		if string(key) == "id" {
-			out = make([]byte, 0, len(data)-(end-start)+len(id))
-			out = append(out, data[:start]...)
-			out = append(out, id...)
-			out = append(out, data[end:]...)
+			out = jsonscan.Splice(data, start, end, id)
 		}
 		return nil
 	})

@@ -51,11 +51,8 @@ func ParseChat(body []byte) (ChatRequest, *RequestError) {
 		val := body[start:end]
 		switch string(key) {
 		case "model":
-			if val[0] != '"' {
-				return wrongType("model", "a string", val)
-			}
-			var s string
-			if json.Unmarshal(val, &s) != nil {
+			s, ok := jsonscan.String(val)
+			if !ok {
 				return wrongType("model", "a string", val)
 			}
 			req.Model, req.modelStart, req.modelEnd = s, start, end
@@ -106,10 +103,7 @@ func ParseChat(body []byte) (ChatRequest, *RequestError) {
 // RewriteModel returns body with its model value replaced by model, a
 // JSON string literal (quotes included). Every other byte is kept.
 func RewriteModel(body []byte, req ChatRequest, model []byte) []byte {
-	out := make([]byte, 0, len(body)-(req.modelEnd-req.modelStart)+len(model))
-	out = append(out, body[:req.modelStart]...)
-	out = append(out, model...)
-	return append(out, body[req.modelEnd:]...)
+	return jsonscan.Splice(body, req.modelStart, req.modelEnd, model)
 }
 
 // Quote returns s as a JSON string literal.
@@ -181,8 +175,8 @@ func ParseEmbeddings(body []byte) (ChatRequest, *RequestError) {
 		val := body[start:end]
 		switch string(key) {
 		case "model":
-			var s string
-			if val[0] != '"' || json.Unmarshal(val, &s) != nil {
+			s, ok := jsonscan.String(val)
+			if !ok {
 				return wrongType("model", "a string", val)
 			}
 			req.Model, req.modelStart, req.modelEnd = s, start, end
