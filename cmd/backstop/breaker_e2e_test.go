@@ -13,15 +13,26 @@ import (
 	"github.com/backstophq/backstop/internal/mock"
 )
 
-// load sends requests to route at a steady rate until stop is closed,
-// counting client-visible errors.
+// load sends requests to route at a steady rate until Stop, counting
+// client-visible errors.
 type load struct {
 	sent, failed atomic.Int64
 	wg           sync.WaitGroup
+	stop         chan struct{}
+	once         sync.Once
 }
 
-func (e *e2e) steadyLoad(route string, perSecond int, stop <-chan struct{}) *load {
-	l := &load{}
+// Stop ends the load and waits for its requests to finish. It may be
+// called more than once; the test's cleanup calls it too.
+func (l *load) Stop() {
+	l.once.Do(func() { close(l.stop) })
+	l.wg.Wait()
+}
+
+func (e *e2e) steadyLoad(route string, perSecond int) *load {
+	l := &load{stop: make(chan struct{})}
+	e.t.Cleanup(l.Stop)
+	stop := l.stop
 	l.wg.Add(1)
 	go func() {
 		defer l.wg.Done()
@@ -54,16 +65,7 @@ func (e *e2e) steadyLoad(route string, perSecond int, stop <-chan struct{}) *loa
 // it back once it is healthy again.
 func TestBreakerTakesAHangingPrimaryOutOfTraffic(t *testing.T) {
 	e := newE2E(t)
-	stop := make(chan struct{})
-	l := e.steadyLoad("guarded", 40, stop)
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		l.wg.Wait()
-	}()
+	l := e.steadyLoad("guarded", 40)
 	if err := e.a.WaitRequests(e.ctx(), 20); err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +98,7 @@ func TestBreakerTakesAHangingPrimaryOutOfTraffic(t *testing.T) {
 	if err := e.a.WaitRequests(e.ctx(), 10); err != nil {
 		t.Fatalf("the primary did not get traffic back: %v", err)
 	}
-	close(stop)
-	l.wg.Wait()
+	l.Stop()
 	if n := l.failed.Load(); n != 0 {
 		t.Fatalf("%d of %d requests failed", n, l.sent.Load())
 	}
@@ -241,9 +242,7 @@ func TestCutStreamContinuesOnAPrefillTarget(t *testing.T) {
 // is fast again, climb back to 70 the same way.
 func TestLatencyOverSLAShiftsWeightsInSteps(t *testing.T) {
 	e := newE2E(t)
-	stop := make(chan struct{})
-	l := e.steadyLoad("shifting", 40, stop)
-	defer func() { close(stop); l.wg.Wait() }()
+	l := e.steadyLoad("shifting", 40)
 	// read returns ta's live weight and the table version, from one
 	// scrape, so that a slow scrape that saw two updates is judged as two.
 	read := func() (weight, version float64) {
@@ -300,9 +299,7 @@ func TestLatencyOverSLAShiftsWeightsInSteps(t *testing.T) {
 // by at most one step (14) per update, whatever the flapping.
 func TestFlappingPrimaryMovesWithinBounds(t *testing.T) {
 	e := newE2E(t)
-	stop := make(chan struct{})
-	l := e.steadyLoad("shifting", 40, stop)
-	defer func() { close(stop); l.wg.Wait() }()
+	l := e.steadyLoad("shifting", 40)
 	// Weight and table version come from one scrape, so they agree.
 	read := func() (weight, version float64) {
 		text := e.scrape()

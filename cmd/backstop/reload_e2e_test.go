@@ -33,16 +33,7 @@ func retarget(cfg string) string {
 // keeps serving.
 func TestConfigReloadUnderLoad(t *testing.T) {
 	e := newE2E(t)
-	stop := make(chan struct{})
-	l := e.steadyLoad("main", 40, stop)
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		l.wg.Wait()
-	}()
+	l := e.steadyLoad("main", 40)
 	if err := e.a.WaitRequests(e.ctx(), 10); err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +56,7 @@ func TestConfigReloadUnderLoad(t *testing.T) {
 	if got := e.a.Stats().Requests - aBefore; got > 0 {
 		t.Errorf("ta got %d requests after main was moved off it", got)
 	}
-	close(stop)
-	l.wg.Wait()
+	l.Stop()
 	if n := l.failed.Load(); n != 0 {
 		t.Fatalf("%d of %d requests failed across the reloads", n, l.sent.Load())
 	}

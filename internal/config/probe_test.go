@@ -85,14 +85,7 @@ func TestProbeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Parse(tt.file, noEnv)
-			if err == nil {
-				t.Fatalf("Parse succeeded, want errors; file:\n%s", tt.file)
-			}
-			if cfg != nil {
-				t.Errorf("Parse returned a Config with errors")
-			}
-			checkErrors(t, err, tt.want)
+			parseFails(t, tt.file, tt.want)
 		})
 	}
 }

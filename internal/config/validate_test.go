@@ -411,14 +411,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Parse(tt.file, noEnv)
-			if err == nil {
-				t.Fatalf("Parse succeeded, want errors; file:\n%s", tt.file)
-			}
-			if cfg != nil {
-				t.Errorf("Parse returned a Config with errors")
-			}
-			checkErrors(t, err, tt.want)
+			parseFails(t, tt.file, tt.want)
 		})
 	}
 }
@@ -459,4 +452,18 @@ func TestValidateConfigBuiltInCode(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Errorf("Validate() = %v, want nil", err)
 	}
+}
+
+// parseFails checks that file is refused with exactly the errors want,
+// and without a Config.
+func parseFails(t *testing.T, file []byte, want []wantErr) {
+	t.Helper()
+	cfg, err := Parse(file, noEnv)
+	if err == nil {
+		t.Fatalf("Parse succeeded, want errors; file:\n%s", file)
+	}
+	if cfg != nil {
+		t.Errorf("Parse returned a Config with errors")
+	}
+	checkErrors(t, err, want)
 }
