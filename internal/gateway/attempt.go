@@ -50,8 +50,8 @@ type try struct {
 	held []byte      // stream: the preamble and the first content event
 	body []byte      // non-stream: the whole answer
 
-	// reqBody, when set, is sent instead of the client's body with the
-	// target's model (a continuation's body).
+	// reqBody is what the attempt sends: the client's body for the
+	// target (see call.sendable), or a continuation's.
 	reqBody []byte
 	// streamID, for a continuation, is the id of the stream the client
 	// saw begin: every relayed chunk gets it, and the continuation's own
@@ -62,10 +62,10 @@ type try struct {
 	firstData []byte
 }
 
-// newTry starts the clock of an attempt on t.
-func (c *call) newTry(t *route.Target) *try {
+// newTry starts the clock of an attempt sending body to t.
+func (c *call) newTry(t *route.Target, body []byte) *try {
 	c.attempts++
-	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Provider.Dialect())}
+	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Provider.Dialect()), reqBody: body}
 	a.ctx, a.cancel = context.WithCancel(c.ctx)
 	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), a.cancel)
 	t.InFlight.Add(1)
@@ -86,19 +86,12 @@ func (a *try) close() {
 // write to the client.
 func (a *try) get() *failure.Error {
 	c := a.c
-	body := a.reqBody
-	if body == nil {
-		var err error
-		if body, err = c.bodyFor(a.t, a.up); err != nil {
-			return failure.New(failure.Malformed, err) // bodyFor was checked before the attempt
-		}
-	}
 	header := c.header
 	if a.up.ID() == translate.Anthropic && c.sameHeader != nil {
 		header = c.sameHeader
 	}
 	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect),
-		provider.Call{Model: a.t.Model, Body: body, Stream: c.req.Stream, Embeddings: c.embeddings(), Header: header})
+		provider.Call{Model: a.t.Model, Body: a.reqBody, Stream: c.req.Stream, Embeddings: c.embeddings(), Header: header})
 	if err != nil {
 		return a.classify(err)
 	}

@@ -196,9 +196,7 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 			c.skip(t, "breaker_open")
 			return false, i + 1
 		}
-		first := outcome{a: c.newTry(t), permit: permit}
-		first.a.reqBody = body
-		r := c.race(chain, i, tries, first)
+		r := c.race(chain, i, tries, outcome{a: c.newTry(t, body), permit: permit})
 		if r.win != nil {
 			ferr := r.win.a.deliver()
 			r.win.a.close()

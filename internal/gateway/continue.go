@@ -80,8 +80,8 @@ func (c *call) continueOn(t *route.Target, permit breaker.Permit, from *route.Ta
 		permit.Report(false, false)
 		return false
 	}
-	a := c.newTry(t)
-	a.reqBody, a.streamID = body, c.streamID
+	a := c.newTry(t, body)
+	a.streamID = c.streamID
 	ferr := a.get()
 	if ferr != nil {
 		a.close()

@@ -115,9 +115,7 @@ func (c *call) hedge(t *route.Target) (*outcome, bool) {
 		return nil, false
 	}
 	c.hedges++
-	o := &outcome{a: c.newTry(t), permit: permit}
-	o.a.reqBody = body
-	return o, true
+	return &outcome{a: c.newTry(t, body), permit: permit}, true
 }
 
 func winner(hedge bool) string {
