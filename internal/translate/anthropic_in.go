@@ -243,7 +243,7 @@ func decodeAnthropicMedia(b anBlockIn, path string) (Part, bool, error) {
 		if kind == PartDocument {
 			return Part{}, false, refuse(path+".source", "Documents by URL cannot be sent to the target provider; send them as base64.")
 		}
-		return Part{Kind: kind, Media: &Media{URL: b.Source.URL}}, true, nil
+		return Part{Kind: kind, Media: &Media{URL: b.Source.URL, Path: path + ".source.url"}}, true, nil
 	case "text":
 		if kind == PartDocument {
 			return Part{Kind: PartText, Text: b.Source.Data}, true, nil

@@ -395,7 +395,7 @@ func decodeOpenAIFile(p oaPart, path string) (Part, error) {
 // or an http(s) URL.
 func mediaFromURL(url, path string) (*Media, error) {
 	if strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://") {
-		return &Media{URL: url}, nil
+		return &Media{URL: url, Path: path}, nil
 	}
 	rest, ok := strings.CutPrefix(url, "data:")
 	if !ok {
