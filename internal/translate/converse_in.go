@@ -194,7 +194,7 @@ func decodeConverseBlock(b *cvBlockIn, path string) (Part, bool, error) {
 		if !isNull(b.Image.Source.S3Location) || b.Image.Source.Bytes == "" {
 			return Part{}, false, refuse(path+".image.source", "Only images given as bytes can be translated, not S3 locations.")
 		}
-		return Part{Kind: PartImage, Media: &Media{MediaType: "image/" + b.Image.Format, Data: b.Image.Source.Bytes}}, true, nil
+		return Part{Kind: PartImage, Media: &Media{MediaType: "image/" + b.Image.Format, Data: b.Image.Source.Bytes, Path: path + ".image"}}, true, nil
 	case b.Document != nil:
 		return decodeConverseDocument(b, path)
 	case b.ToolUse != nil:
@@ -266,7 +266,7 @@ func decodeConverseDocument(b *cvBlockIn, path string) (Part, bool, error) {
 		if !ok {
 			return Part{}, false, refuse(path+".document.format", "Unknown document format %q.", d.Format)
 		}
-		return Part{Kind: PartDocument, Media: &Media{MediaType: typ, Data: d.Source.Bytes, Name: d.Name}}, true, nil
+		return Part{Kind: PartDocument, Media: &Media{MediaType: typ, Data: d.Source.Bytes, Name: d.Name, Path: path + ".document"}}, true, nil
 	}
 	return Part{}, false, refuse(path+".document.source", "Only documents given as bytes or text can be translated, not S3 locations.")
 }

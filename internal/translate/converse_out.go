@@ -143,20 +143,21 @@ func encodeConverseRequest(req *Request, _ string) ([]byte, error) {
 		return nil, err
 	}
 	out := cvRequest{Messages: msgs, System: converseSystem(req)}
-	inf := &cvInference{
-		MaxTokens:   req.MaxTokens,
+	// Without a cap, Bedrock uses the model's maximum: unlike Anthropic's
+	// max_tokens, maxTokens is optional, so no default is made up.
+	inf := cvInference{
+		MaxTokens:   max(req.MaxTokens, 0),
 		Temperature: clamp(req.Temperature, 0, 1),
 		TopP:        req.TopP,
-	}
-	if inf.MaxTokens <= 0 {
-		inf.MaxTokens = defaultMaxTokens
 	}
 	for _, s := range req.Stop {
 		if s != "" { // Converse refuses empty stop sequences
 			inf.StopSequences = append(inf.StopSequences, s)
 		}
 	}
-	out.InferenceConfig = inf
+	if inf.MaxTokens > 0 || inf.Temperature != nil || inf.TopP != nil || len(inf.StopSequences) > 0 {
+		out.InferenceConfig = &inf
+	}
 	if req.TopK != nil {
 		out.AdditionalModelRequestFields = map[string]any{"top_k": *req.TopK}
 	}
@@ -406,7 +407,7 @@ func converseImage(m *Media, path string) (*cvImage, error) {
 	}
 	format, ok := imageFormats[strings.ToLower(m.MediaType)]
 	if !ok {
-		return nil, refuse(path, "Images of type %q cannot be sent to the target provider (Bedrock), which takes png, jpeg, gif and webp.", m.MediaType)
+		return nil, refuse(mediaPath(m, path), "Images of type %q cannot be sent to the target provider (Bedrock), which takes png, jpeg, gif and webp.", m.MediaType)
 	}
 	return &cvImage{Format: format, Source: cvSource{Bytes: m.Data}}, nil
 }
@@ -421,7 +422,7 @@ func converseDocument(m *Media, path string, docs *int) (*cvDocument, error) {
 	}
 	format, ok := documentFormats[strings.ToLower(m.MediaType)]
 	if !ok {
-		return nil, refuse(path, "Documents of type %q cannot be sent to the target provider (Bedrock).", m.MediaType)
+		return nil, refuse(mediaPath(m, path), "Documents of type %q cannot be sent to the target provider (Bedrock).", m.MediaType)
 	}
 	*docs++
 	name := documentName(m.Name)

@@ -100,8 +100,9 @@ type Media struct {
 	Data      string // base64, without a data: prefix
 	URL       string
 	Name      string // a file name, when the client gave one
-	// Path is where the client put a URL ("messages[1].content[2].image_url.url"),
-	// so that a target that cannot fetch URLs can refuse naming the field.
+	// Path is where the client put it ("messages[1].content[2].image_url.url"),
+	// so that a target that cannot take it (a URL, a format) can refuse
+	// naming the client's field.
 	Path string
 }
 

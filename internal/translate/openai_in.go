@@ -406,7 +406,7 @@ func mediaFromURL(url, path string) (*Media, error) {
 	if !ok || !isBase64 || mediaType == "" {
 		return nil, refuse(path, "A data: URL must look like data:<media type>;base64,<data>.")
 	}
-	return &Media{MediaType: mediaType, Data: data}, nil
+	return &Media{MediaType: mediaType, Data: data, Path: path}, nil
 }
 
 // decodeOpenAIAssistant reads an assistant turn: its text (and refusal, as
