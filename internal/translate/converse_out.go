@@ -358,6 +358,9 @@ func converseBlock(p Part, path string, docs *int) (cvBlock, bool, error) {
 		doc, err := converseDocument(p.Media, path, docs)
 		return cvBlock{Document: doc}, err == nil, err
 	case PartToolCall:
+		if p.Call.ID == "" {
+			return cvBlock{}, false, refuse(path, "A tool call needs an id, which the target provider (Bedrock) requires.")
+		}
 		return cvBlock{ToolUse: &cvToolUse{ToolUseID: sanitizeID(p.Call.ID), Name: p.Call.Name, Input: objectOrEmpty(p.Call.Input)}}, true, nil
 	case PartToolResult:
 		res, err := converseToolResult(p.Result, path, docs)
@@ -409,7 +412,18 @@ func converseImage(m *Media, path string) (*cvImage, error) {
 	if !ok {
 		return nil, refuse(mediaPath(m, path), "Images of type %q cannot be sent to the target provider (Bedrock), which takes png, jpeg, gif and webp.", m.MediaType)
 	}
+	if !validBase64(m.Data) {
+		return nil, refuse(mediaPath(m, path), "The image data is not valid base64.")
+	}
 	return &cvImage{Format: format, Source: cvSource{Bytes: m.Data}}, nil
+}
+
+// validBase64 reports whether s is standard base64, which Bedrock decodes
+// (a blob member); a client's bad data is refused here, naming its field,
+// rather than by Bedrock after a round trip.
+func validBase64(s string) bool {
+	_, err := base64.StdEncoding.DecodeString(s)
+	return err == nil && s != ""
 }
 
 // converseDocument writes an inline document. Converse requires a name of
@@ -423,6 +437,9 @@ func converseDocument(m *Media, path string, docs *int) (*cvDocument, error) {
 	format, ok := documentFormats[strings.ToLower(m.MediaType)]
 	if !ok {
 		return nil, refuse(mediaPath(m, path), "Documents of type %q cannot be sent to the target provider (Bedrock).", m.MediaType)
+	}
+	if !validBase64(m.Data) {
+		return nil, refuse(mediaPath(m, path), "The document data is not valid base64.")
 	}
 	*docs++
 	name := documentName(m.Name)
@@ -451,6 +468,9 @@ func documentName(s string) string {
 // converseToolResult writes a tool result. Converse requires content, so
 // an empty result is one empty text.
 func converseToolResult(r *ToolResult, path string, docs *int) (*cvToolResult, error) {
+	if r.CallID == "" {
+		return nil, refuse(path, "A tool result needs the id of the call it answers, which the target provider (Bedrock) requires.")
+	}
 	out := &cvToolResult{ToolUseID: sanitizeID(r.CallID)}
 	if r.IsError {
 		out.Status = "error"

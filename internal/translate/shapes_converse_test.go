@@ -117,6 +117,14 @@ var (
 // the calls just before, a toolConfig whenever the history has tool
 // blocks, a 0–1 temperature, a document name of the allowed characters.
 func checkConverseRequest(t *testing.T, out []byte, want *expectation) {
+	checkConverseShape(t, out, true)
+	checkRequestPaths(t, out, want.ToConverse[want.source])
+}
+
+// checkConverseShape checks a Converse request; paired also checks that
+// tool results answer the calls of the turn before, which a translation
+// keeps but cannot create (a fuzzed history may have none).
+func checkConverseShape(t *testing.T, out []byte, paired bool) {
 	var req sdkConverseRequest
 	strictDecode(t, "Converse request", out, &req)
 	if c := req.InferenceConfig; c != nil && (c.MaxTokens < 0 || c.Temperature != nil && (*c.Temperature < 0 || *c.Temperature > 1)) {
@@ -142,7 +150,7 @@ func checkConverseRequest(t *testing.T, out []byte, want *expectation) {
 			checkConverseBlock(t, i, j, b, m.Role)
 			toolBlocks = toolBlocks || b.ToolUse != nil || b.ToolResult != nil
 			if b.ToolResult != nil {
-				if other || !slices.Contains(calls, b.ToolResult.ToolUseID) {
+				if other || paired && !slices.Contains(calls, b.ToolResult.ToolUseID) {
 					t.Errorf("messages[%d].content[%d]: toolResult %q after other content or answering no call of %v", i, j, b.ToolResult.ToolUseID, calls)
 				}
 			} else {
@@ -184,7 +192,6 @@ func checkConverseRequest(t *testing.T, out []byte, want *expectation) {
 			t.Errorf("outputConfig.textFormat: %+v", oc.TextFormat)
 		}
 	}
-	checkRequestPaths(t, out, want.ToConverse[want.source])
 }
 
 func checkConverseBlock(t *testing.T, i, j int, b *sdkConverseBlock, role string) {
@@ -213,5 +220,145 @@ func checkConverseBlock(t *testing.T, i, j int, b *sdkConverseBlock, role string
 	}
 	if !ok {
 		t.Errorf("messages[%d].content[%d]: bad block in a %s turn: %+v", i, j, role, b)
+	}
+}
+
+// converseAnswer is what a ConverseStream client (aws-sdk-go-v2's event
+// reader) ends up with.
+type converseAnswer struct {
+	Text       string
+	ToolUses   []wantToolCall
+	StopReason string
+	Usage      cvUsage
+	End        string // "metadata", "stop" (messageStop, no metadata), "exception", ""
+}
+
+// converseStreamState accumulates a Converse stream in the SSE framing,
+// checking the order rules: messageStart first, block indices in order,
+// deltas and stops for the open block, one messageStop, metadata last,
+// nothing after metadata or an exception.
+type converseStreamState struct {
+	started bool
+	open    int // -1 when no block is open
+	next    int
+	tools   map[int]int // block index → ToolUses index
+	args    []string
+	answer  converseAnswer
+}
+
+// A provider's stream (lenient) may go on after its end, which is
+// ignored, as the decoder does.
+func accumulateConverse(t *testing.T, out []byte, lenient bool) converseAnswer {
+	st := converseStreamState{open: -1, tools: map[int]int{}}
+	for i, ev := range parseSSE(out) {
+		if st.answer.End == "metadata" || st.answer.End == "exception" {
+			if lenient {
+				break
+			}
+			t.Fatalf("event %d after the end (%s): %s %s", i, st.answer.End, ev.name, ev.data)
+		}
+		st.event(t, ev)
+	}
+	for i, a := range st.args {
+		if a == "" && lenient {
+			a = "{}" // Bedrock sends no input delta for a call without arguments
+		}
+		if !validArgs(a) {
+			t.Errorf("toolUse %d input %q is not a JSON object", i, a)
+		}
+		st.answer.ToolUses[i].Arguments = json.RawMessage(a)
+	}
+	return st.answer
+}
+
+func (st *converseStreamState) event(t *testing.T, ev sseEvent) {
+	if isException(ev.name) {
+		var e struct {
+			Message string `json:"message"`
+		}
+		strictDecode(t, "exception", []byte(ev.data), &e)
+		st.answer.End = "exception"
+		return
+	}
+	var e struct {
+		Role              string          `json:"role"`
+		ContentBlockIndex *int            `json:"contentBlockIndex"`
+		Start             json.RawMessage `json:"start"`
+		Delta             *struct {
+			Text    *string `json:"text"`
+			ToolUse *struct {
+				Input string `json:"input"`
+			} `json:"toolUse"`
+			ReasoningContent json.RawMessage `json:"reasoningContent"`
+		} `json:"delta"`
+		StopReason                    string          `json:"stopReason"`
+		AdditionalModelResponseFields json.RawMessage `json:"additionalModelResponseFields"`
+		Usage                         *cvUsage        `json:"usage"`
+		Metrics                       json.RawMessage `json:"metrics"`
+		P                             string          `json:"p"`
+	}
+	strictDecode(t, ev.name, []byte(ev.data), &e)
+	if !st.started && ev.name != "messageStart" {
+		t.Fatalf("%s before messageStart", ev.name)
+	}
+	idx := -1
+	if e.ContentBlockIndex != nil {
+		idx = *e.ContentBlockIndex
+	}
+	switch ev.name {
+	case "messageStart":
+		if st.started || e.Role != "assistant" {
+			t.Fatalf("bad messageStart: %s", ev.data)
+		}
+		st.started = true
+	case "contentBlockStart":
+		var start struct {
+			ToolUse struct {
+				ToolUseID string `json:"toolUseId"`
+				Name      string `json:"name"`
+			} `json:"toolUse"`
+		}
+		strictDecode(t, "contentBlockStart.start", e.Start, &start)
+		if st.open >= 0 || idx != st.next || start.ToolUse.ToolUseID == "" {
+			t.Fatalf("contentBlockStart out of order or without an id: %s (open %d, next %d)", ev.data, st.open, st.next)
+		}
+		st.open, st.next = idx, idx+1
+		st.tools[idx] = len(st.args)
+		st.answer.ToolUses = append(st.answer.ToolUses, wantToolCall{ID: start.ToolUse.ToolUseID, Name: start.ToolUse.Name})
+		st.args = append(st.args, "")
+	case "contentBlockDelta":
+		if st.open < 0 && idx == st.next {
+			st.open, st.next = idx, idx+1 // a text block opens with its first delta
+		}
+		if idx != st.open || e.Delta == nil {
+			t.Fatalf("contentBlockDelta for block %d while %d is open: %s", idx, st.open, ev.data)
+		}
+		tool, isTool := st.tools[idx]
+		switch {
+		case e.Delta.Text != nil && !isTool:
+			st.answer.Text += *e.Delta.Text
+		case e.Delta.ToolUse != nil && isTool:
+			st.args[tool] += e.Delta.ToolUse.Input
+		case e.Delta.ReasoningContent != nil && !isTool:
+		default:
+			t.Fatalf("delta does not fit block %d: %s", idx, ev.data)
+		}
+	case "contentBlockStop":
+		if idx != st.open {
+			t.Fatalf("contentBlockStop for block %d while %d is open", idx, st.open)
+		}
+		st.open = -1
+	case "messageStop":
+		if st.open >= 0 || st.answer.StopReason != "" || e.StopReason == "" {
+			t.Fatalf("bad messageStop: %s (open block %d)", ev.data, st.open)
+		}
+		st.answer.StopReason, st.answer.End = e.StopReason, "stop"
+	case "metadata":
+		if st.answer.StopReason == "" || e.Usage == nil {
+			t.Fatalf("metadata before messageStop or without usage: %s", ev.data)
+		}
+		st.answer.Usage, st.answer.End = *e.Usage, "metadata"
+	default:
+		t.Fatalf("unknown event %q", ev.name)
 	}
 }
