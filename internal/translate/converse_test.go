@@ -308,3 +308,12 @@ func TestOpenAIStreamToConverse(t *testing.T) {
 		}
 	}
 }
+
+// TestConverseResponseWithoutReason: tool calls without a stop reason are
+// a tool_use stop for a Converse client, whose agent loop runs on it.
+func TestConverseResponseWithoutReason(t *testing.T) {
+	out, err := encodeConverseResponse(&Response{Content: []Part{{Kind: PartToolCall, Call: &ToolCall{ID: "call_1", Name: "f", Input: emptyObject}}}})
+	if err != nil || !strings.Contains(string(out), `"stopReason":"tool_use"`) || !strings.Contains(string(out), `"toolUseId":"call_1"`) {
+		t.Errorf("%s, %v", out, err)
+	}
+}
