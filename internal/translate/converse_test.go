@@ -59,6 +59,7 @@ func TestConverseErrorToClients(t *testing.T) {
 		{500, `{"message":"internal"}`, KindInternal, "internal", 500},
 		{503, `<html>unavailable</html>`, KindOverloaded, "The provider answered 503 Service Unavailable.", 503},
 		{502, ``, KindInternal, "The provider answered 502 Bad Gateway.", 502},
+		{401, `{"message":"proxy says no"}`, KindAuthentication, "proxy says no", 401},
 	} {
 		e := decodeConverseError(tc.status, []byte(tc.body))
 		if e.Kind != tc.kind || e.Message != tc.msg || e.Status != tc.status {
