@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/backstophq/backstop/internal/breaker"
@@ -15,6 +17,7 @@ import (
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/retry"
 	"github.com/backstophq/backstop/internal/route"
+	"github.com/backstophq/backstop/internal/tokens"
 	"github.com/backstophq/backstop/internal/translate"
 )
 
@@ -52,7 +55,14 @@ type call struct {
 	// untranslatable is why a target could not take the request, for the
 	// client when none could.
 	untranslatable *translate.Error
-	first          *route.Target // the first target tried
+	// unservableCode is the error code of the 400 when no target can
+	// take the request ("" for unsupported_parameter).
+	unservableCode string
+	// overContext is set once the request is known to be too long for a
+	// target (by estimate, or by the provider's context-length error):
+	// the route's context_fallback may then take it.
+	overContext bool
+	first       *route.Target // the first target tried
 	// last is the last failure, on lastTarget: what an exhausted request
 	// reports.
 	last       *failure.Error
@@ -161,7 +171,33 @@ func (c *call) run() {
 		}
 		i = next
 	}
+	if f := c.route.ContextFallback; f != nil && c.overContext && !slices.Contains(chain, f) {
+		// The request is too long for the targets it would have used.
+		only := [1]*route.Target{f}
+		if over, _ := c.onTarget(only[:], 0); over {
+			return
+		}
+	}
 	c.exhausted(c.lastTarget, c.last, false)
+}
+
+// contextFallback is where a request that target chain[i] refused as too
+// long goes next: the index of the route's context_fallback when it comes
+// later in chain, len(chain) when it is not in chain (run tries it after
+// the chain), or -1 when there is none to go to.
+func (c *call) contextFallback(chain []*route.Target, i int) int {
+	f := c.route.ContextFallback
+	if f == nil {
+		return -1
+	}
+	j := slices.Index(chain, f)
+	switch {
+	case j < 0:
+		return len(chain)
+	case j > i:
+		return j
+	}
+	return -1
 }
 
 // drilled counts a fire drill on fallback t: "ok" when t served, else the
@@ -223,6 +259,14 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 			return true, 0
 		}
 		c.last, c.lastTarget = ferr, at
+		if ferr.Kind == failure.ContextLength {
+			c.overContext = true
+			if j := c.contextFallback(chain, i); j >= 0 {
+				c.note(at, ferr, "context_fallback")
+				c.s.opts.Metrics.Fallbacks.WithLabelValues(c.route.Name, at.Name, c.route.ContextFallback.Name, ferr.Reason()).Inc()
+				return false, j
+			}
+		}
 		d := c.route.Retry.Decide(ferr, tries, i < len(chain)-1, c.remaining())
 		if d.Verdict == retry.RetrySame && r.hedged {
 			d.Verdict = retry.MoveOn // a hedged pair is not retried
@@ -263,6 +307,10 @@ func (c *call) embeddings() bool { return c.client == dialect.OpenAIEmbeddings }
 // Anthropic), t is skipped for this request: ok is false, and the reason
 // is kept in case no target can take the request.
 func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
+	if lack := t.Lacks(c.req.Needs); lack != "" {
+		c.lacking(t, lack)
+		return nil, false
+	}
 	if c.embeddings() && t.Provider.Dialect() != string(translate.OpenAI) {
 		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Provider.Dialect() + ", which has no embeddings"}
 		c.skip(t, "cannot_translate")
@@ -282,9 +330,49 @@ func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
 	return nil, false
 }
 
-// skip notes a target the request did not try, and why.
+// skip notes a target the request did not try, and why, in the request
+// log and the x-backstop-skipped header. A skip is no failure of the
+// target's: nothing is recorded against its health or breaker.
 func (c *call) skip(t *route.Target, why string) {
 	c.trail = append(c.trail, attemptRecord{Target: t.Name, Result: why, Millis: c.s.since(c.start).Milliseconds(), Decision: "skip"})
+	c.w.Header().Add(HeaderSkipped, t.Name+"="+why)
+}
+
+// lacking skips t, which cannot serve what the request needs, and keeps
+// why, for the 400 the client gets if no target can serve it: the
+// offending field, named as in the client's request.
+func (c *call) lacking(t *route.Target, lack route.Lack) {
+	c.skip(t, string(lack))
+	n := &c.req.Needs
+	e := &translate.Error{Message: "target `" + t.Name + "` does not accept "}
+	c.unservableCode = ""
+	switch lack {
+	case route.LacksVision:
+		e.Param, e.Message = n.ImageParam, e.Message+"images (capabilities.vision is false)."
+	case route.LacksTools:
+		e.Param, e.Message = "tools", e.Message+"tools (capabilities.tools is false)."
+	case route.LacksJSONSchema:
+		e.Param, e.Message = c.jsonSchemaParam(), e.Message+"a JSON-schema response format (capabilities.json_schema is false)."
+	case route.LacksEmbeddings:
+		e.Param, e.Message = "model", e.Message+"embeddings requests (capabilities.embeddings is false)."
+	case route.LacksContextWindow:
+		c.overContext = true
+		c.unservableCode = "context_length_exceeded"
+		e.Param = "messages"
+		e.Message = "target `" + t.Name + "` has a context window of " + itoa(t.Caps.ContextWindow) + " tokens, and this request needs about " +
+			itoa(n.PromptTokens) + " for its prompt (estimated at " + itoa(tokens.BytesPerToken) + " bytes a token) plus " +
+			strconv.FormatInt(t.OutputFor(n.MaxTokens), 10) + " for its answer."
+	}
+	c.untranslatable = e
+}
+
+// jsonSchemaParam names the field that asks for a JSON schema in the
+// client's dialect.
+func (c *call) jsonSchemaParam() string {
+	if c.client.ID() == translate.Anthropic {
+		return "output_format"
+	}
+	return "response_format"
 }
 
 // admit asks chain[i]'s breaker for an attempt. A route never ejects all
