@@ -308,6 +308,10 @@ func (x *exchange) answer() {
 		x.anthropic()
 		return
 	}
+	if deployment, op, ok := azureRoute(x.r.URL.Path); ok {
+		x.azure(deployment, op)
+		return
+	}
 	if aerr := x.p.authorize(x.r); aerr != nil {
 		writeError(x.w, aerr)
 		return
