@@ -53,7 +53,9 @@ func TestImageSkipsATextOnlyTarget(t *testing.T) {
 		t.Fatalf("text request: %v, target %q skipped %q", err, resp.Header.Get("X-Backstop-Target"), resp.Header.Get("X-Backstop-Skipped"))
 	}
 	// The request log shows the skip (logs are written in batches).
-	waitFor(t, func() bool { return strings.Contains(e.stderr.String(), `{"target":"text-only","result":"images","ms":`) })
+	waitFor(t, func() bool {
+		return strings.Contains(e.stderr.String(), `{"target":"text-only","result":"images","ms":`)
+	})
 }
 
 // TestNoTargetCanServeIsA400 sends what route "text-only" cannot serve,
