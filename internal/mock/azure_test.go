@@ -100,3 +100,23 @@ func TestAzureRefusals(t *testing.T) {
 		})
 	}
 }
+
+func TestWithoutToolCallsAnswersText(t *testing.T) {
+	sim := newSim(t, Options{Seed: 1})
+	plain, quiet := start(t, sim, "plain"), start(t, sim, "quiet", WithoutToolCalls())
+	params := userParams("What's the weather?")
+	params.Tools = []openai.ChatCompletionToolUnionParam{openai.ChatCompletionFunctionTool(openai.FunctionDefinitionParam{Name: "get_weather"})}
+	for _, tc := range []struct {
+		p     *Provider
+		tools bool
+	}{{plain, true}, {quiet, false}} {
+		client := sdk(t, tc.p)
+		cc, err := client.Chat.Completions.New(testContext(t), params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(cc.Choices[0].Message.ToolCalls) > 0; got != tc.tools {
+			t.Fatalf("%s: tool call %v, want %v (%+v)", tc.p.Name(), got, tc.tools, cc.Choices[0].Message)
+		}
+	}
+}
