@@ -31,6 +31,16 @@ func TestSDKsOnAnAzureTarget(t *testing.T) {
 	if n := len(e.z.Stats().Recent); n != 8 {
 		t.Fatalf("azure saw %d requests, want 8 (two turns, four ways)", n)
 	}
+	// Embeddings go to the deployment's /embeddings.
+	emb, err := e.client.Embeddings.New(e.ctx(), openai.EmbeddingNewParams{
+		Model: "azure", Input: openai.EmbeddingNewParamsInputUnion{OfString: openai.String("hello")},
+	})
+	if err != nil || len(emb.Data) != 1 || len(emb.Data[0].Embedding) == 0 {
+		t.Fatalf("embeddings: %v", err)
+	}
+	if rec := e.z.Stats().Recent[8]; rec.Path != "/openai/deployments/gpt-4o-deployment/embeddings" || !strings.HasPrefix(rec.Query, "api-version=") {
+		t.Fatalf("azure embeddings went to %s?%s", rec.Path, rec.Query)
+	}
 }
 
 var weatherSchema = map[string]any{

@@ -44,13 +44,16 @@ func TestImageSkipsATextOnlyTarget(t *testing.T) {
 	if n := e.b.Stats().Requests; n != 0 {
 		t.Fatalf("the text-only target's provider saw %d requests", n)
 	}
-	if v := e.metric("backstop_attempts_failed_total", `target="text-only"`); v != 0 {
-		t.Fatalf("a skip counted as %v failures", v)
+	if v := e.metric("backstop_attempts_total", `target="text-only"`); v != 0 {
+		t.Fatalf("a skip counted as %v attempts", v)
 	}
 	// A text request still goes to the text-only target first.
 	_, err = e.client.Chat.Completions.New(e.ctx(), chatParams("vision", "hello"), option.WithResponseInto(&resp))
 	if err != nil || resp.Header.Get("X-Backstop-Target") != "text-only" || resp.Header.Get("X-Backstop-Skipped") != "" {
 		t.Fatalf("text request: %v, target %q skipped %q", err, resp.Header.Get("X-Backstop-Target"), resp.Header.Get("X-Backstop-Skipped"))
+	}
+	if v := e.metric("backstop_attempts_total", `target="text-only"`, `result="ok"`); v != 1 {
+		t.Fatalf("attempts on text-only: %v, want the text request's 1", v)
 	}
 	// The request log shows the skip (logs are written in batches).
 	waitFor(t, func() bool {
@@ -153,6 +156,13 @@ func TestContextLengthErrorGoesToContextFallback(t *testing.T) {
 	}
 	if v := e.metric("backstop_fallbacks_total", `route="long-by-error"`, `to="tc"`, `reason="context_length"`); v != 2 {
 		t.Fatalf("context fallbacks counted %v, want 2", v)
+	}
+	if v := e.metric("backstop_attempts_total", `route="long-by-error"`, `target="ta"`, `result="context_length"`); v != 2 {
+		t.Fatalf("context_length attempts on ta: %v, want 2", v)
+	}
+	// Too long is the prompt's fault, not the provider's.
+	if v, found := e.sample("backstop_target_consecutive_failures", `target="ta"`); !found || v != 0 {
+		t.Fatalf("ta's consecutive failures: %v (found %v), want 0", v, found)
 	}
 	// Without a context fallback the refusal is the client's 400.
 	e.fault(e.a, mock.Fault{Status: 400, Body: `{"error":{"message":"This model's maximum context length is 8192 tokens.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}`})
