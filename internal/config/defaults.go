@@ -105,6 +105,7 @@ func (p *Provider) finish() {
 
 func (t *Target) setDefaults() {
 	t.Probe = Probe{Timeout: Duration(defaultProbeTimeout), Jitter: defaultProbeJitter}
+	t.Capabilities = Capabilities{Tools: true, Vision: true, JSONSchema: true}
 }
 
 func (r *Route) setDefaults() {

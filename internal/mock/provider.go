@@ -23,6 +23,7 @@ type providerConfig struct {
 	models     []string
 	keys       []string
 	fault      Fault
+	noTools    bool
 }
 
 // defaultModels is what GET /v1/models lists unless WithModels says
@@ -49,6 +50,12 @@ func WithModels(ids ...string) ProviderOption {
 func WithAPIKeys(keys ...string) ProviderOption {
 	return func(c *providerConfig) { c.keys = append([]string(nil), keys...) }
 }
+
+// WithoutToolCalls makes the provider answer with text even when a
+// request offers tools, for clients that offer tools on every request
+// (Claude Code) when a test wants a plain answer rather than a tool run.
+// By default a user turn with tools gets a tool call.
+func WithoutToolCalls() ProviderOption { return func(c *providerConfig) { c.noTools = true } }
 
 // WithFault starts the provider with a fault already set.
 func WithFault(f Fault) ProviderOption { return func(c *providerConfig) { c.fault = f } }
@@ -94,7 +101,7 @@ func newProvider(s *Simulator, name string, cfg providerConfig, ln net.Listener)
 		name:    name,
 		cfg:     cfg,
 		addr:    ln.Addr().String(),
-		content: content{seed: s.opts.Seed, name: name, tokens: cfg.tokens, prefix: cfg.namePrefix},
+		content: content{seed: s.opts.Seed, name: name, tokens: cfg.tokens, prefix: cfg.namePrefix, noTools: cfg.noTools},
 		stats:   newRecorder(s.opts.Recent),
 		draw:    rand.New(rand.NewPCG(s.opts.Seed, h)),
 	}
@@ -306,6 +313,10 @@ func (x *exchange) answer() {
 	}
 	if isAnthropicPath(x.r.URL.Path) {
 		x.anthropic()
+		return
+	}
+	if deployment, op, ok := azureRoute(x.r.URL.Path); ok {
+		x.azure(deployment, op)
 		return
 	}
 	if aerr := x.p.authorize(x.r); aerr != nil {

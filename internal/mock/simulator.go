@@ -4,7 +4,9 @@
 //
 // A Simulator owns providers; each provider listens on its own address and
 // speaks the OpenAI dialect (chat completions, streamed or not, models,
-// embeddings) and, on /v1/messages, the Anthropic Messages dialect,
+// embeddings; also under Azure OpenAI's /openai/deployments/{deployment}/
+// paths, with api-version and api-key required) and, on /v1/messages, the
+// Anthropic Messages dialect,
 // faithfully enough that the official openai-go and anthropic-sdk-go SDKs
 // accept every normal answer and report every error answer as an error.
 // Answers are deterministic: the same seed, provider name and conversation

@@ -32,6 +32,8 @@ type Recorded struct {
 	Time   time.Time `json:"time"`
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
+	// Query is the URL's raw query (Azure's api-version rides there).
+	Query string `json:"query,omitempty"`
 	// Model and Stream are read from the body when it is a JSON object
 	// with such fields; otherwise they are zero.
 	Model  string `json:"model,omitempty"`
@@ -79,7 +81,7 @@ func (rc *recorder) begin(r *http.Request, body []byte, now time.Time) *entry {
 	}
 	_ = json.Unmarshal(body, &peek) // best effort: wrong types leave zero values
 	e := &entry{Recorded: Recorded{
-		Time: now, Method: r.Method, Path: r.URL.Path, Model: peek.Model, Stream: peek.Stream,
+		Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Model: peek.Model, Stream: peek.Stream,
 		Header: r.Header.Clone(), BodySize: len(body), Body: body,
 	}}
 	rc.mu.Lock()

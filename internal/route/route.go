@@ -35,6 +35,8 @@ type Target struct {
 	Price config.Price
 	// Prefill says the target continues a trailing assistant message.
 	Prefill bool
+	// Caps are what requests the target can serve.
+	Caps Capabilities
 	// identity is what must stay the same across a reload for the
 	// target's health to carry over: its provider's type and endpoint,
 	// and its model.
@@ -76,8 +78,12 @@ type Route struct {
 	Strategy  Strategy
 	Members   []Member
 	Fallbacks []*Target
-	Retry     *retry.Policy
-	Timeouts  Timeouts
+	// ContextFallback takes the requests too long for the targets they
+	// would otherwise use (by estimate, or refused by a provider as over
+	// its context length); nil when the route has none.
+	ContextFallback *Target
+	Retry           *retry.Policy
+	Timeouts        Timeouts
 	// Headers are the canonical names of the request headers copied to
 	// every attempt: the built-in set, the config's global list and the
 	// route's own.
