@@ -14,6 +14,8 @@ const (
 	OpenAI Dialect = "openai"
 	// Anthropic is Anthropic Messages.
 	Anthropic Dialect = "anthropic"
+	// Gemini is Google's Gemini API (generateContent).
+	Gemini Dialect = "gemini"
 )
 
 // ErrMalformed wraps every failure to read a provider's response, stream
@@ -55,6 +57,7 @@ type codec struct {
 var codecs = map[Dialect]*codec{
 	OpenAI:    &openAICodec,
 	Anthropic: &anthropicCodec,
+	Gemini:    &geminiCodec,
 }
 
 func codecOf(d Dialect) (*codec, error) {

@@ -23,27 +23,63 @@ func TestMain(m *testing.M) {
 const (
 	anthropicTarget = "claude-target"
 	openAITarget    = "gpt-target"
+	geminiTarget    = "gemini-target"
 )
 
 // direction is one translation a case directory may exercise: its input
 // file, its golden output file, and the structural checks on the output.
+// A direction with a prefix runs only in the cases whose name starts with
+// it, and those cases run no other direction: the gemini_* cases test the
+// Gemini codec, while the older cases' refusals, which are about their own
+// targets, stay theirs.
 type direction struct {
 	input, golden string
 	run           func(in []byte) ([]byte, error)
 	check         func(t *testing.T, out []byte, want *expectation)
+	prefix        string
 }
 
 var directions = []direction{
 	{"openai_request.json", "anthropic_request.golden.json",
-		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest},
+		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest, ""},
 	{"anthropic_request.json", "openai_request.golden.json",
-		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest},
-	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse},
-	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse},
+		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest, ""},
+	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse, ""},
+	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse, ""},
 	{"anthropic_stream.sse", "openai_stream.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream},
+		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream, ""},
 	{"openai_stream.sse", "anthropic_stream.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream},
+		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream, ""},
+	{"openai_request.json", "gemini_request.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertRequest(OpenAI, Gemini, in, geminiTarget) }, checkGeminiRequest, geminiCases},
+	{"anthropic_request.json", "gemini_request.from_anthropic.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertRequest(Anthropic, Gemini, in, geminiTarget) }, checkGeminiRequest, geminiCases},
+	{"gemini_response.json", "openai_response.from_gemini.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertResponse(Gemini, OpenAI, in) }, checkOpenAIResponse, geminiCases},
+	{"gemini_response.json", "anthropic_response.from_gemini.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertResponse(Gemini, Anthropic, in) }, checkAnthropicResponse, geminiCases},
+	{"gemini_stream.sse", "openai_stream.from_gemini.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Gemini, OpenAI), in) }, checkOpenAIStream, geminiCases},
+	{"gemini_stream.sse", "anthropic_stream.from_gemini.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Gemini, Anthropic), in) }, checkAnthropicStream, geminiCases},
+}
+
+// geminiCases is the prefix of the cases of Gemini's directions.
+const geminiCases = "gemini_"
+
+func (d direction) runsIn(dir string) bool {
+	if d.prefix == "" {
+		return !strings.HasPrefix(dir, geminiCases)
+	}
+	return strings.HasPrefix(dir, d.prefix)
+}
+
+func mustStream(provider, client Dialect) Stream {
+	s, err := NewStream(provider, client, true)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // expectation is a case's expect.json, written by hand: what the client
@@ -63,6 +99,7 @@ type expectation struct {
 	// into the output and its value (null: absent).
 	ToAnthropic map[string]any `json:"to_anthropic"`
 	ToOpenAI    map[string]any `json:"to_openai"`
+	ToGemini    map[string]any `json:"to_gemini"`
 }
 
 func TestGolden(t *testing.T) {
@@ -89,6 +126,9 @@ func runCase(t *testing.T, dir string) {
 	}
 	ran := 0
 	for _, d := range directions {
+		if !d.runsIn(filepath.Base(dir)) {
+			continue
+		}
 		in, err := os.ReadFile(filepath.Join(dir, d.input))
 		if errors.Is(err, os.ErrNotExist) {
 			continue
