@@ -5,16 +5,21 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // Error is Google's error object: {"error":{code,message,status,details}}.
 // Reason is the ErrorInfo reason of its details, when there is one
-// ("API_KEY_INVALID").
+// ("API_KEY_INVALID"); RetryDelay is the RetryInfo's retryDelay, which is
+// how Gemini says when to come back after a 429 (it sends no Retry-After
+// header).
 type Error struct {
-	Code    int
-	Message string
-	Status  string
-	Reason  string
+	Code       int
+	Message    string
+	Status     string
+	Reason     string
+	RetryDelay time.Duration
 }
 
 type errorJSON struct {
@@ -22,7 +27,8 @@ type errorJSON struct {
 	Message string `json:"message"`
 	Status  string `json:"status"`
 	Details []struct {
-		Reason string `json:"reason"`
+		Reason     string `json:"reason"`
+		RetryDelay string `json:"retryDelay"`
 	} `json:"details,omitempty"`
 }
 
@@ -36,9 +42,12 @@ func ParseError(body []byte) (e Error, ok bool) {
 	}
 	e = Error{Code: in.Error.Code, Message: in.Error.Message, Status: in.Error.Status}
 	for _, d := range in.Error.Details {
-		if d.Reason != "" {
+		if d.Reason != "" && e.Reason == "" {
 			e.Reason = d.Reason
-			break
+		}
+		// A google.protobuf.Duration in JSON: seconds with an "s" suffix.
+		if delay, err := time.ParseDuration(d.RetryDelay); err == nil && delay > 0 && strings.HasSuffix(d.RetryDelay, "s") {
+			e.RetryDelay = delay
 		}
 	}
 	return e, true

@@ -86,19 +86,27 @@ func geminiErrorForStatus(status int, model string) *geminiError {
 	return e
 }
 
-// writeGeminiStatusFault answers the fault's Status on a Gemini path: the
-// same headers as the other dialects, Google's error body.
+// writeGeminiStatusFault answers the fault's Status on a Gemini path with
+// Google's error body. Gemini sends no Retry-After header: RetryAfter
+// (or RetryAfterMs) becomes a RetryInfo detail with a retryDelay, as
+// Gemini's 429s carry.
 func (x *exchange) writeGeminiStatusFault() {
 	f := x.fault
 	if f.Body != "" {
 		x.writeStatusFault() // the body verbatim
 		return
 	}
-	if f.RetryAfter > 0 {
-		x.w.Header().Set("Retry-After", strconv.FormatInt(ceilUnits(f.RetryAfter.D(), time.Second), 10))
-	}
 	model, _, _ := geminiMethod(x.r.URL.Path)
-	writeGeminiError(x.w, geminiErrorForStatus(f.Status, model))
+	e := geminiErrorForStatus(f.Status, model)
+	delay := f.RetryAfter.D()
+	if f.RetryAfterMs > 0 {
+		delay = f.RetryAfterMs.D()
+	}
+	if delay > 0 {
+		e.Details = []any{map[string]any{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+			"retryDelay": strconv.FormatFloat(delay.Seconds(), 'f', -1, 64) + "s"}}
+	}
+	writeGeminiError(x.w, e)
 }
 
 // geminiMethod splits /v1beta/models/{model}:{method}.

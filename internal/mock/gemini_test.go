@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"google.golang.org/genai"
@@ -135,10 +136,17 @@ func TestGeminiErrors(t *testing.T) {
 			}
 		})
 	}
+	if err := p.SetFault(Fault{Status: 429, RetryAfter: Duration(1500 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Models.GenerateContent(testContext(t), "gemini-2.5-flash", genai.Text("hi"), nil)
+	if apiErr, ok := errors.AsType[genai.APIError](err); !ok || len(apiErr.Details) != 1 || apiErr.Details[0]["retryDelay"] != "1.5s" {
+		t.Fatalf("429 with a retry delay: %#v", err)
+	}
 	if err := p.SetFault(Fault{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := gemini(t, p, "not-the-key").Models.GenerateContent(testContext(t), "m", genai.Text("hi"), nil)
+	_, err = gemini(t, p, "not-the-key").Models.GenerateContent(testContext(t), "m", genai.Text("hi"), nil)
 	if apiErr, ok := errors.AsType[genai.APIError](err); !ok || apiErr.Code != 400 || !strings.Contains(apiErr.Message, "API key not valid") {
 		t.Fatalf("a wrong key: %v", err)
 	}

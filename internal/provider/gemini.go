@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/failure"
@@ -40,7 +41,8 @@ func (p *Gemini) Dialect() string { return "gemini" }
 // Gemini answers a bad key with 400 INVALID_ARGUMENT, reason
 // API_KEY_INVALID; it is turned into the 401 it means, so that the
 // gateway treats it as its own misconfiguration rather than the client's
-// bad request.
+// bad request. A 429 says when to retry in its RetryInfo detail rather
+// than a Retry-After header; the detail counts as one.
 func (p *Gemini) Chat(ctx context.Context, call Call) (*http.Response, error) {
 	if call.Embeddings {
 		return nil, ErrUnsupported
@@ -59,19 +61,25 @@ func (p *Gemini) Chat(ctx context.Context, call Call) (*http.Response, error) {
 		header = header.Clone()
 		header.Del("Authorization")
 	}
-	resp, err := p.post(ctx, b.String(), call.Body, header, "X-Goog-Api-Key", nil, parseGeminiError)
+	var delay time.Duration
+	parse := func(body []byte) (failure.UpstreamError, bool) {
+		e, ok := gemini.ParseError(body)
+		delay = e.RetryDelay
+		code := e.Status
+		if e.Reason != "" {
+			code = e.Reason
+		}
+		return failure.UpstreamError{Code: code, Message: e.Message}, ok
+	}
+	resp, err := p.post(ctx, b.String(), call.Body, header, "X-Goog-Api-Key", nil, parse)
 	var f *failure.Error
-	if errors.As(err, &f) && f.Status == http.StatusBadRequest && f.Upstream.Code == "API_KEY_INVALID" {
-		f.Status = http.StatusUnauthorized
+	if errors.As(err, &f) {
+		if f.Status == http.StatusBadRequest && f.Upstream.Code == "API_KEY_INVALID" {
+			f.Status = http.StatusUnauthorized
+		}
+		if f.RetryAfter == 0 {
+			f.RetryAfter = delay
+		}
 	}
 	return resp, err
-}
-
-func parseGeminiError(body []byte) (failure.UpstreamError, bool) {
-	e, ok := gemini.ParseError(body)
-	code := e.Status
-	if e.Reason != "" {
-		code = e.Reason
-	}
-	return failure.UpstreamError{Code: code, Message: e.Message}, ok
 }

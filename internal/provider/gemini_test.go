@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/backstophq/backstop/internal/failure"
 )
@@ -60,6 +61,23 @@ func TestGeminiAdapter(t *testing.T) {
 	}
 }
 
+// TestGeminiRetryDelay: Gemini's RetryInfo stands in for a Retry-After
+// header it does not send.
+func TestGeminiRetryDelay(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(429)
+		_, _ = io.WriteString(w, `{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1.5s"}]}}`)
+	}))
+	defer srv.Close()
+	p, _ := NewGemini("g", providerConfig(srv.URL), "")
+	defer p.Close()
+	_, err := p.Chat(context.Background(), Call{Model: "m", Body: []byte(`{}`)})
+	var fe *failure.Error
+	if !errors.As(err, &fe) || fe.Status != 429 || fe.RetryAfter != 1500*time.Millisecond {
+		t.Fatalf("err = %#v", err)
+	}
+}
+
 func TestGeminiErrors(t *testing.T) {
 	cases := []struct {
 		name, body   string
@@ -68,6 +86,7 @@ func TestGeminiErrors(t *testing.T) {
 	}{
 		{"overloaded", `{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}`, 503, 503, "UNAVAILABLE"},
 		{"quota", `{"error":{"code":429,"message":"Resource has been exhausted","status":"RESOURCE_EXHAUSTED"}}`, 429, 429, "RESOURCE_EXHAUSTED"},
+		{"quota with a retry delay", `{"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"34s"}]}}`, 429, 429, "RESOURCE_EXHAUSTED"},
 		{"bad key", `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}`, 400, 401, "API_KEY_INVALID"},
 		{"bad request", `{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}`, 400, 400, "INVALID_ARGUMENT"},
 	}
