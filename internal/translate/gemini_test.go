@@ -145,3 +145,33 @@ func TestGeminiRoundTrip(t *testing.T) {
 		geminiChunkShape(t, []byte(ev.data))
 	}
 }
+
+// TestClaudeCodeToGemini: a real Claude Code request (tools with rich JSON
+// Schemas, a system turn inside messages, thinking settings) goes to
+// Gemini in a shape its SDK's types accept.
+func TestClaudeCodeToGemini(t *testing.T) {
+	out, err := ConvertRequest(Anthropic, Gemini, mustRead(t, "testdata/claude_code/anthropic_request.json"), geminiTarget)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGeminiRequest(t, out, &expectation{})
+	var req struct {
+		SystemInstruction struct {
+			Parts []struct{ Text string } `json:"parts"`
+		} `json:"systemInstruction"`
+		Tools []struct {
+			FunctionDeclarations []json.RawMessage `json:"functionDeclarations"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal(out, &req); err != nil {
+		t.Fatal(err)
+	}
+	if len(req.SystemInstruction.Parts) < 2 || len(req.Tools) != 1 || len(req.Tools[0].FunctionDeclarations) == 0 {
+		t.Fatalf("instructions or tools lost: %d parts, %d tools", len(req.SystemInstruction.Parts), len(req.Tools))
+	}
+	for _, bad := range []string{`"additionalProperties"`, `"$schema"`, `"cache_control"`} {
+		if strings.Contains(string(out), bad) {
+			t.Errorf("the request still has %s", bad)
+		}
+	}
+}
