@@ -60,13 +60,16 @@ type Log struct {
 type Provider struct {
 	// Type is the provider's dialect: "openai" (any OpenAI-compatible
 	// server), "azure" (Azure OpenAI: deployments in the URL, an api-key
-	// header) or "anthropic" (the Messages API). Required.
+	// header), "anthropic" (the Messages API) or "gemini" (Google's Gemini
+	// API: the model in the URL, an x-goog-api-key header). Required.
 	Type string `yaml:"type"`
 
 	// BaseURL is the API root: for openai it ends before
-	// /chat/completions, for anthropic before /v1/messages, e.g.
-	// "https://api.openai.com/v1". Default "https://api.openai.com/v1" for
-	// type openai, "https://api.anthropic.com" for type anthropic.
+	// /chat/completions, for anthropic before /v1/messages, for gemini
+	// before /v1beta/models, e.g. "https://api.openai.com/v1". Default
+	// "https://api.openai.com/v1" for type openai,
+	// "https://api.anthropic.com" for type anthropic,
+	// "https://generativelanguage.googleapis.com" for type gemini.
 	BaseURL string `yaml:"base_url"`
 
 	// APIVersion is Azure OpenAI's api-version query parameter. Default

@@ -63,6 +63,10 @@ const defaultAzureAPIVersion = "2024-10-21"
 // ProviderAnthropic is Anthropic's Messages API.
 const ProviderAnthropic = "anthropic"
 
+// ProviderGemini is Google's Gemini API (generateContent), with the key
+// in x-goog-api-key.
+const ProviderGemini = "gemini"
+
 // DefaultRetryOn returns the default Retry.On list: every failure that
 // another attempt may cure.
 func DefaultRetryOn() []string {
@@ -74,6 +78,7 @@ func DefaultRetryOn() []string {
 var defaultBaseURLs = map[string]string{
 	ProviderOpenAI:    defaultOpenAIBaseURL,
 	ProviderAnthropic: "https://api.anthropic.com",
+	ProviderGemini:    "https://generativelanguage.googleapis.com",
 	// Azure has no default endpoint: each resource has its own.
 	ProviderAzure: "",
 }

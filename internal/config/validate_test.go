@@ -165,14 +165,14 @@ func TestParseErrors(t *testing.T) {
 			"  p: {base_url: http://localhost:1/v1}",
 			"targets: {t: {provider: p, model: m}}",
 			"routes: {r: {targets: [t]}}",
-		), []wantErr{{"providers.p.type", 2, "type is required (supported types: anthropic, azure, openai)"}}},
+		), []wantErr{{"providers.p.type", 2, "type is required (supported types: anthropic, azure, gemini, openai)"}}},
 		{"unsupported provider type", lines(
 			"providers:",
 			"  p:",
 			"    type: bedrock",
 			"targets: {t: {provider: p, model: m}}",
 			"routes: {r: {targets: [t]}}",
-		), []wantErr{{"providers.p.type", 3, `unsupported type "bedrock" (supported types: anthropic, azure, openai)`}}},
+		), []wantErr{{"providers.p.type", 3, `unsupported type "bedrock" (supported types: anthropic, azure, gemini, openai)`}}},
 		{"relative base_url", lines(
 			"providers:",
 			"  p:",

@@ -45,8 +45,10 @@ func WithModels(ids ...string) ProviderOption {
 
 // WithAPIKeys makes the provider answer 401 invalid_api_key unless the
 // request has "Authorization: Bearer <one of keys>" (on the Anthropic paths:
-// 401 authentication_error unless "x-api-key: <one of keys>"). By default
-// any key, or none, is accepted.
+// 401 authentication_error unless "x-api-key: <one of keys>"; on the Gemini
+// paths: 400 API_KEY_INVALID unless x-goog-api-key or ?key= is one). By
+// default any key, or none, is accepted, except on the Gemini paths, which
+// want some key, as Google does.
 func WithAPIKeys(keys ...string) ProviderOption {
 	return func(c *providerConfig) { c.keys = append([]string(nil), keys...) }
 }
@@ -284,9 +286,13 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if readErr != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(readErr, &tooBig) {
-			if isAnthropicPath(r.URL.Path) {
+			switch {
+			case isAnthropicPath(r.URL.Path):
 				writeAnthropicError(sw, errMessageTooLarge(tooBig.Limit))
-			} else {
+			case isGeminiPath(r.URL.Path):
+				writeGeminiError(sw, &geminiError{Code: http.StatusRequestEntityTooLarge, Status: "INVALID_ARGUMENT",
+					Message: fmt.Sprintf("Request payload size exceeds the limit: %d bytes.", tooBig.Limit)})
+			default:
 				writeError(sw, errTooLarge(tooBig.Limit))
 			}
 		}
@@ -319,6 +325,10 @@ func (x *exchange) answer() {
 		x.azure(deployment, op)
 		return
 	}
+	if isGeminiPath(x.r.URL.Path) {
+		x.gemini()
+		return
+	}
 	if aerr := x.p.authorize(x.r); aerr != nil {
 		writeError(x.w, aerr)
 		return
@@ -340,6 +350,8 @@ func (x *exchange) earlyFault() bool {
 		<-x.r.Context().Done()
 	case f.Status != 0 && isAnthropicPath(x.r.URL.Path):
 		x.writeMessageStatusFault()
+	case f.Status != 0 && isGeminiPath(x.r.URL.Path):
+		x.writeGeminiStatusFault()
 	case f.Status != 0:
 		x.writeStatusFault()
 	default:

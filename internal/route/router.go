@@ -106,6 +106,8 @@ func newProvider(name string, pc *config.Provider, userAgent string) (provider.P
 		return provider.NewAnthropic(name, pc, userAgent)
 	case config.ProviderAzure:
 		return provider.NewAzure(name, pc, userAgent)
+	case config.ProviderGemini:
+		return provider.NewGemini(name, pc, userAgent)
 	}
 	return nil, fmt.Errorf("providers.%s.type: %q is not supported", name, pc.Type)
 }

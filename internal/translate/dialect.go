@@ -14,6 +14,8 @@ const (
 	OpenAI Dialect = "openai"
 	// Anthropic is Anthropic Messages.
 	Anthropic Dialect = "anthropic"
+	// Gemini is Google's Gemini API (generateContent).
+	Gemini Dialect = "gemini"
 )
 
 // ErrMalformed wraps every failure to read a provider's response, stream
@@ -56,6 +58,7 @@ var codecs = map[Dialect]*codec{
 	OpenAI:    &openAICodec,
 	Anthropic: &anthropicCodec,
 	Converse:  &converseCodec,
+	Gemini:    &geminiCodec,
 }
 
 func codecOf(d Dialect) (*codec, error) {
