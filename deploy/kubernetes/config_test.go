@@ -77,7 +77,7 @@ func configEnvVars(t *testing.T) []string {
 
 // secretEnv resolves ${VARS} as the pods would, from the Secret.
 func secretEnv(t *testing.T) func(string) (string, bool) {
-	s := all[*corev1.Secret](build(t))[0]
+	s := one[*corev1.Secret](t, build(t), "backstop-provider-keys")
 	return func(name string) (string, bool) {
 		v, ok := s.StringData[name]
 		return v, ok
