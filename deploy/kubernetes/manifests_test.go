@@ -400,9 +400,19 @@ func TestChecker(t *testing.T) {
 	if d.Spec.Replicas == nil || *d.Spec.Replicas < 2 {
 		t.Errorf("checker replicas %v, want 2: one leader, one standby", d.Spec.Replicas)
 	}
+	// `backstop check --metrics ADDR` serves /healthz; the probes must
+	// hit that port.
+	metricsPort := "9091" // the flag's default
+	if i := slices.Index(c.Args, "--metrics"); i >= 0 && i+1 < len(c.Args) {
+		_, metricsPort, _ = strings.Cut(c.Args[i+1], ":")
+	}
 	for name, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
-		if p == nil || p.HTTPGet == nil || containerPort(c, p.HTTPGet.Port.String()) == 0 {
-			t.Errorf("checker %s probe is not an HTTP GET on a container port", name)
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" {
+			t.Errorf("checker %s probe is not an HTTP GET of /healthz", name)
+			continue
+		}
+		if got := containerPort(c, p.HTTPGet.Port.String()); fmt.Sprint(got) != metricsPort {
+			t.Errorf("checker %s probe on port %q = %d, want the --metrics port %s", name, p.HTTPGet.Port.String(), got, metricsPort)
 		}
 	}
 
