@@ -43,34 +43,6 @@ type chunkProbe struct {
 	Usage json.RawMessage `json:"usage"`
 }
 
-// Classify decodes a stream event's data just enough to say what it is.
-// The gateway calls it only until it has committed to a target; after
-// that, events are relayed with the cheap checks of IsErrorOrDone.
-func Classify(data []byte) ChunkKind {
-	data = bytes.TrimSpace(data)
-	if bytes.Equal(data, Done) {
-		return DoneChunk
-	}
-	var p chunkProbe
-	if json.Unmarshal(data, &p) != nil {
-		return Garbage
-	}
-	if isSet(p.Error) {
-		return ErrorChunk
-	}
-	for _, c := range p.Choices {
-		d := c.Delta
-		if d.Content != nil && *d.Content != "" || d.Refusal != nil && *d.Refusal != "" ||
-			isSet(d.ToolCalls) || isSet(d.FunctionCall) || c.FinishReason != nil && *c.FinishReason != "" {
-			return Content
-		}
-	}
-	if len(p.Choices) == 0 && isSet(p.Usage) {
-		return Content
-	}
-	return Preamble
-}
-
 func isSet(raw json.RawMessage) bool {
 	return len(raw) > 0 && string(raw) != "null"
 }
