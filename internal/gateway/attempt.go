@@ -227,7 +227,7 @@ func (a *try) deliver() *failure.Error {
 	c.served, c.done = a.t, true
 	if !c.req.Stream {
 		c.commit(a.t, "application/json")
-		c.w.Header().Set("Content-Length", itoa(len(a.body)))
+		c.setHeader(slotContentLength, "Content-Length", itoa(len(a.body)))
 		c.w.WriteHeader(http.StatusOK)
 		_, _ = c.w.Write(a.body)
 		c.outcome = metrics.OK
@@ -252,13 +252,12 @@ func (a *try) deliver() *failure.Error {
 // commit sets the headers of an answer served by t. From here on the
 // request is t's.
 func (c *call) commit(t *route.Target, contentType string) {
-	h := c.w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set(HeaderTarget, t.Name)
-	h.Set(HeaderAttempts, itoa(c.attempts))
+	c.setHeader(slotContentType, "Content-Type", contentType)
+	c.setHeader(slotTarget, HeaderTarget, t.Name)
+	c.setHeader(slotAttempts, HeaderAttempts, itoa(c.attempts))
 	if t != c.first {
-		h.Set(HeaderFallback, "true")
+		c.setHeader(slotFallback, HeaderFallback, "true")
 	} else {
-		h.Set(HeaderFallback, "false")
+		c.setHeader(slotFallback, HeaderFallback, "false")
 	}
 }

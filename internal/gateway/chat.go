@@ -65,6 +65,8 @@ type call struct {
 	served  *route.Target
 	ttft    time.Duration
 	trail   []attemptRecord
+	// headerValues holds the values of the answer's headers; see setHeader.
+	headerValues [numSlots]string
 }
 
 // attemptRecord is one attempt as the request log shows it.
@@ -79,7 +81,7 @@ type attemptRecord struct {
 // /v1/chat/completions (OpenAI) or POST /v1/messages (Anthropic).
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect.Dialect) {
 	c := &call{s: s, st: s.state.Load(), w: w, r: r, start: s.clock.Now(), id: requestID(r), client: d}
-	w.Header().Set(HeaderRequestID, c.id)
+	c.setHeader(slotRequestID, HeaderRequestID, c.id)
 	defer c.finish()
 	if !c.read() {
 		return
@@ -130,7 +132,7 @@ func (c *call) read() bool {
 		return false
 	}
 	c.body, c.req, c.route = body, req, rt
-	c.w.Header().Set(HeaderRoute, rt.Name)
+	c.setHeader(slotRoute, HeaderRoute, rt.Name)
 	return true
 }
 
