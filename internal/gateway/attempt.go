@@ -145,7 +145,7 @@ func (a *try) readBody() *failure.Error {
 	// time to first token, as far as the gateway can tell.
 	a.ttft = a.c.s.since(a.start)
 	a.dog.idle(a.c.s.clock, a.c.route.Timeouts.Idle)
-	body, err := io.ReadAll(io.LimitReader(a.resp.Body, maxResponseBody+1))
+	body, err := readAnswer(a.resp)
 	if err != nil {
 		return a.classify(err)
 	}
