@@ -15,6 +15,8 @@ const (
 	slotAttempts
 	slotFallback
 	slotContentLength
+	slotCacheControl
+	slotAccelBuffering
 	numSlots
 )
 

@@ -234,9 +234,8 @@ func (a *try) deliver() *failure.Error {
 		return nil
 	}
 	c.commit(a.t, "text/event-stream")
-	h := c.w.Header()
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	c.setHeader(slotCacheControl, "Cache-Control", "no-cache")
+	c.setHeader(slotAccelBuffering, "X-Accel-Buffering", "no")
 	c.w.WriteHeader(http.StatusOK)
 	c.ttft = c.s.since(c.start)
 	if !c.send(a.held) {
