@@ -25,7 +25,7 @@ const DefaultMaxEventSize = 4 << 20
 // in pieces), so the buffer only has to be large enough to make reads
 // cheap, and small enough that thousands of open streams cost little
 // memory. Reading from an HTTP response body does not need it for fewer
-// system calls (the transport's connection already reads through a 4 KB
+// system calls (the transport's connection already reads through its own
 // buffer), so 1 KB is enough: it holds several events, which lets Ready
 // see a burst.
 const readBuffer = 1 << 10
