@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
+	"github.com/backstophq/backstop/internal/jsonscan"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/provider"
@@ -153,7 +153,7 @@ func (a *try) readBody() *failure.Error {
 	switch {
 	case len(body) > maxResponseBody:
 		return failure.Newf(failure.Malformed, "answer over %d bytes", maxResponseBody)
-	case !json.Valid(body):
+	case !jsonscan.Valid(body):
 		return failure.Newf(failure.Malformed, "answer of %d bytes is not JSON", len(body))
 	}
 	if u, failed := a.up.BodyError(body); failed {

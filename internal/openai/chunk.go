@@ -83,7 +83,7 @@ func IsErrorOrDone(data []byte) Relayed {
 // ChunkID returns the top-level "id" of a chunk as a JSON string literal
 // (quotes included), or nil when it has none.
 func ChunkID(data []byte) []byte {
-	if !json.Valid(data) {
+	if !jsonscan.Valid(data) {
 		return nil
 	}
 	var id []byte
@@ -101,7 +101,7 @@ func ChunkID(data []byte) []byte {
 // the stream the client saw begin, since SDKs drop chunks whose id
 // changes. Data without an id is returned as it is.
 func WithID(data, id []byte) []byte {
-	if !json.Valid(data) {
+	if !jsonscan.Valid(data) {
 		return data
 	}
 	out := data

@@ -22,7 +22,7 @@ func Classify(data []byte) ChunkKind {
 	if bytes.Equal(data, Done) {
 		return DoneChunk
 	}
-	if !json.Valid(data) {
+	if !jsonscan.Valid(data) {
 		return Garbage
 	}
 	if k, ok := scanChunk(data); ok {
