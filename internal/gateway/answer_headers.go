@@ -20,9 +20,14 @@ const (
 	numSlots
 )
 
+// headerValue is the value slice of slot, as setHeader stored it.
+func (c *call) headerValue(slot int) []string {
+	return c.headerValues[slot : slot+1 : slot+1]
+}
+
 // setHeader sets the answer's header key, which must be in canonical
 // form, to value, stored in slot.
 func (c *call) setHeader(slot int, key, value string) {
 	c.headerValues[slot] = value
-	c.w.Header()[key] = c.headerValues[slot : slot+1 : slot+1]
+	c.w.Header()[key] = c.headerValue(slot)
 }

@@ -95,7 +95,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect.Dialect)
 	}
 	defer cancel()
 	c.ctx = ctx
-	c.header = propagated(r.Header, c.route.Headers, c.id)
+	c.header = propagated(r.Header, c.route.Headers, c.headerValue(slotRequestID))
 	if d.ID() == translate.Anthropic {
 		c.sameHeader = withAnthropicHeaders(c.header, r.Header)
 	}
