@@ -241,9 +241,14 @@ func (a *try) deliver() *failure.Error {
 	if !c.send(a.held) {
 		return c.clientGone()
 	}
+	a.held = nil
 	if c.continues(a) {
 		c.streamID = openai.ChunkID(a.firstData)
 		c.keep(a.firstData)
+	} else {
+		// Only a continuation reads the client's body after commit: a
+		// stream held open for minutes need not keep it.
+		c.body = nil
 	}
 	return a.pump()
 }
