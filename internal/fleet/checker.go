@@ -39,9 +39,11 @@ type Checker struct {
 	lease  *Lease // nil without Redis
 	sinks  []Publisher
 
-	leader bool
-	last   uint64       // the last version this checker published
-	prev   route.Shared // the last table published, by anyone
+	leader      bool
+	sinkFailing map[string]bool // a failure of the sink was logged
+	redisDown   bool            // a Redis error was logged; the next success is
+	last        uint64          // the last version this checker published
+	prev        route.Shared    // the last table published, by anyone
 }
 
 // CheckerOptions are what NewChecker needs besides the config.
@@ -76,7 +78,7 @@ func NewChecker(cfg *config.Config, opts CheckerOptions) (*Checker, error) {
 	if len(f.Checker.Publish) == 0 {
 		return nil, errors.New("fleet.checker.publish: no sink; list at least one of redis, file, configmap")
 	}
-	c := &Checker{cfg: cfg, id: opts.ID, clock: opts.Clock, log: opts.Logger, metrics: opts.Metrics, keys: NewKeys(f.Redis.KeyPrefix)}
+	c := &Checker{cfg: cfg, id: opts.ID, clock: opts.Clock, log: opts.Logger, metrics: opts.Metrics, keys: NewKeys(f.Redis.KeyPrefix), sinkFailing: map[string]bool{}}
 	if f.HasRedis() {
 		rdb, err := NewRedis(f)
 		if err != nil {
@@ -147,9 +149,7 @@ func (c *Checker) Run(ctx context.Context) {
 		now = c.clock.Now()
 		if c.lease != nil && !now.Before(nextLease) {
 			wait, err := c.lease.Tick(ctx)
-			if err != nil && ctx.Err() == nil {
-				c.log.Warn("checker lease: redis unavailable", "err", err.Error())
-			}
+			c.redisResult(ctx, err)
 			nextLease = now.Add(wait)
 		}
 		c.setLeader(ctx, c.lease == nil || c.lease.Held())
@@ -261,11 +261,16 @@ func (c *Checker) publish(ctx context.Context) {
 			return
 		case err != nil:
 			result = "error"
-			if ctx.Err() == nil {
-				c.log.Warn("publication failed", "sink", s.Name(), "version", t.Version, "err", err.Error())
+			if !c.sinkFailing[s.Name()] && ctx.Err() == nil {
+				c.sinkFailing[s.Name()] = true
+				c.log.Warn("publication failed; retrying every interval", "sink", s.Name(), "version", t.Version, "err", err.Error())
 			}
 		default:
 			published = true
+			if c.sinkFailing[s.Name()] {
+				c.sinkFailing[s.Name()] = false
+				c.log.Info("publication succeeds again", "sink", s.Name(), "version", t.Version)
+			}
 		}
 		c.metrics.Publishes.WithLabelValues(s.Name(), result).Inc()
 	}
@@ -284,9 +289,7 @@ func (c *Checker) stats(ctx context.Context) map[string]health.Stats {
 	}
 	if c.rdb != nil {
 		fleet, err := FleetSketches(ctx, c.rdb, c.keys)
-		if err != nil && ctx.Err() == nil {
-			c.log.Warn("reading the fleet's health aggregates", "err", err.Error())
-		}
+		c.redisResult(ctx, err)
 		for name, s := range fleet {
 			if m, ok := merged[name]; ok {
 				m.Merge(s)
@@ -299,6 +302,19 @@ func (c *Checker) stats(ctx context.Context) map[string]health.Stats {
 		out[name] = s.Stats()
 	}
 	return out
+}
+
+// redisResult logs the first Redis error of an outage and its end, not
+// every failed call of every tick.
+func (c *Checker) redisResult(ctx context.Context, err error) {
+	switch {
+	case err != nil && !c.redisDown && ctx.Err() == nil:
+		c.redisDown = true
+		c.log.Warn("checker: redis unavailable; a leader keeps publishing to its other sinks until its lease runs out", "err", err.Error())
+	case err == nil && c.redisDown:
+		c.redisDown = false
+		c.log.Info("checker: redis reachable again")
+	}
 }
 
 // Close releases the connections.

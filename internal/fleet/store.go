@@ -1,7 +1,9 @@
 package fleet
 
 import (
+	"context"
 	"fmt"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -33,6 +35,14 @@ func NewKeys(prefix string) Keys {
 	}
 }
 
+// quiet drops go-redis's own log lines (one per failed dial, in its own
+// format): callers log an outage once, in the JSON log, themselves.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var silenceOnce sync.Once
+
 // NewRedis returns a client for the fleet's Redis. It does not connect:
 // go-redis dials on first use and redials after failures, so a Redis that
 // is down at start does not stop a gateway.
@@ -47,5 +57,6 @@ func NewRedis(f *config.Fleet) (*redis.Client, error) {
 	}
 	// Fail fast: every caller retries on its own timer.
 	opts.MaxRetries = 0
+	silenceOnce.Do(func() { redis.SetLogger(quiet{}) })
 	return redis.NewClient(opts), nil
 }
