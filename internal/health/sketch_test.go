@@ -98,3 +98,33 @@ func TestSketchStatsClampsBadInput(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+// A sketch pushed by a peer is decoded from JSON; whatever it holds,
+// Stats gives sane numbers and merging does not panic.
+func FuzzSketchJSON(f *testing.F) {
+	c := clock.NewFake(t0)
+	w := NewWindow(c, 10*time.Second, 10)
+	w.Record(ok)
+	w.Record(failed)
+	good, _ := json.Marshal(w.Sketch())
+	for _, s := range [][]byte{good, []byte(`{}`), []byte(`{"requests":-5,"failures":9}`), []byte(`{"latency":[1,2,3]}`),
+		[]byte(`{"ttft":[18446744073709551615,18446744073709551615]}`)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s Sketch
+		if json.Unmarshal(b, &s) != nil {
+			return
+		}
+		var m Sketch
+		m.Merge(s)
+		m.Merge(s)
+		for _, x := range []Sketch{s, m} {
+			st := x.Stats()
+			if st.Requests < 0 || st.Failures < 0 || st.Failures > st.Requests || st.Consecutive < 0 || st.ErrorRate < 0 || st.ErrorRate > 1 {
+				t.Fatalf("stats of %s = %+v", b, st)
+			}
+			_, _ = Score(st, SLA{ErrorRate: 0.1, P99Latency: time.Second, ConsecutiveFailures: 3})
+		}
+	})
+}
