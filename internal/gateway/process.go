@@ -119,6 +119,7 @@ func (p *Process) Shutdown(grace time.Duration) error {
 	p.prober.Stop()
 	p.router.Close()
 	p.router = nil
+	p.stop() // the fleet's goroutines end before their client closes
 	p.closeFleet()
 	return err
 }
