@@ -57,6 +57,7 @@ func NewRedis(f *config.Fleet) (*redis.Client, error) {
 	}
 	// Fail fast: every caller retries on its own timer.
 	opts.MaxRetries = 0
+	opts.DialerRetries = 1
 	silenceOnce.Do(func() { redis.SetLogger(quiet{}) })
 	return redis.NewClient(opts), nil
 }
