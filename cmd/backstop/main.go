@@ -4,6 +4,7 @@
 // Usage:
 //
 //	backstop serve    [--config FILE] [--listen ADDR]   run the gateway
+//	backstop check    --config FILE [--metrics ADDR]    probe, score and publish the fleet's table
 //	backstop validate FILE                              check a config file
 //	backstop mock     [--scenario FILE]                 run simulated providers
 //	backstop simulate [--config FILE] --scenario FILE   replay faults in virtual time
@@ -21,6 +22,7 @@ const usage = `backstop: an LLM gateway that fails over across providers.
 
 Usage:
   backstop serve    [--config FILE] [--listen ADDR]   run the gateway (default config: simulated providers)
+  backstop check    --config FILE [--metrics ADDR]    probe, score and publish the fleet's routing table (see docs/fleet.md)
   backstop validate FILE                              check a config file; exit 1 on errors
   backstop mock     [--scenario FILE]                 run simulated OpenAI-compatible providers
   backstop simulate [--config FILE] --scenario FILE   replay a fault scenario against the routing, in virtual time
@@ -43,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		return runServe(rest, stdout, stderr)
+	case "check":
+		return runCheck(rest, stdout, stderr)
 	case "validate":
 		return runValidate(rest, stdout, stderr)
 	case "mock":

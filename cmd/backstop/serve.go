@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/filewatch"
 	"github.com/backstophq/backstop/internal/gateway"
 )
 
@@ -51,7 +52,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
-		go newConfigWatch(*path, logger).run(ctx, hup, func() error { return gw.ReloadFile(*path) })
+		go filewatch.New(*path, logger).Run(ctx, hup, func() { _ = gw.ReloadFile(*path) })
 	} else {
 		signal.Ignore(syscall.SIGHUP) // the embedded config has nothing to reload
 	}

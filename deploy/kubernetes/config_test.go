@@ -1,11 +1,9 @@
 package kubernetes
 
 import (
-	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -124,36 +122,9 @@ func serveShutdownGrace(t *testing.T) int64 {
 	return 0
 }
 
-// The ConfigMap's backstop.yaml, minus its fleet block, loads with the
-// Secret's values: providers, targets and routes are valid on any build.
-func TestConfigMapBackstopYAMLWithoutFleet(t *testing.T) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(configFile(t), &doc); err != nil {
-		t.Fatal(err)
-	}
-	root := doc.Content[0]
-	for i := 0; i < len(root.Content); i += 2 {
-		if root.Content[i].Value == "fleet" {
-			root.Content = slices.Delete(root.Content, i, i+2)
-			break
-		}
-	}
-	var buf bytes.Buffer
-	if err := yaml.NewEncoder(&buf).Encode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := config.Parse(buf.Bytes(), secretEnv(t)); err != nil {
-		t.Fatalf("backstop.yaml without its fleet block:\n%v", err)
-	}
-}
-
-// The whole ConfigMap's backstop.yaml loads with internal/config, fleet
-// block included. The fleet keys come with the fleet branch: before it is
-// merged, config.Config has no Fleet field and this test skips.
+// The whole ConfigMap's backstop.yaml, fleet block included, loads with
+// internal/config and the Secret's values.
 func TestConfigMapBackstopYAML(t *testing.T) {
-	if _, ok := reflect.TypeFor[config.Config]().FieldByName("Fleet"); !ok {
-		t.Skip("internal/config has no fleet block yet; this test runs once the fleet branch is merged")
-	}
 	if _, err := config.Parse(configFile(t), secretEnv(t)); err != nil {
 		t.Fatalf("backstop.yaml in ConfigMap backstop-config:\n%v", err)
 	}

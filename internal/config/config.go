@@ -45,6 +45,10 @@ type Config struct {
 	// Routes are what clients ask for by name in the "model" field. At
 	// least one.
 	Routes map[string]*Route `yaml:"routes"`
+
+	// Fleet configures replicas that share a routing table and their
+	// health (see docs/fleet.md). Default: none, a single binary.
+	Fleet Fleet `yaml:"fleet"`
 }
 
 // Log configures logging.

@@ -89,6 +89,7 @@ func (c *Config) setDefaults() {
 	c.HealthInterval = Duration(time.Second)
 	c.HealthWindow = Duration(30 * time.Second)
 	c.Log = Log{Level: defaultLogLevel, Requests: true}
+	c.Fleet = defaultFleet()
 }
 
 func (p *Provider) setDefaults() {

@@ -68,6 +68,13 @@ func TestDefaults(t *testing.T) {
 			Health: Health{MinRequests: 10, MaxStep: 0.2},
 			Hedge:  Hedge{MinAfter: Duration(time.Second), MaxExtra: 0.1},
 		}},
+		Fleet: Fleet{
+			Redis:      FleetRedis{KeyPrefix: "backstop"},
+			Table:      FleetTable{Subscribe: "none", Path: "/etc/backstop/table/table.json", StaleAfter: Duration(30 * time.Second)},
+			Aggregates: FleetAggregates{Push: true, Interval: Duration(time.Second)},
+			Checker: Checker{ConfigMap: CheckerConfigMap{Key: "table.json"},
+				Lease: Duration(10 * time.Second), Interval: Duration(time.Second)},
+		},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("defaults:\n got %s\nwant %s", dump(cfg), dump(want))

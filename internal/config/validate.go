@@ -51,6 +51,7 @@ func validate(c *Config, pos positions) Errors {
 	for _, name := range sortedKeys(c.Routes) {
 		v.route(keyPath("routes", name), name, c.Routes[name], c)
 	}
+	v.fleet(&c.Fleet)
 	return v.errs
 }
 

@@ -82,7 +82,12 @@ func (h *healthCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(h.version, prometheus.GaugeValue, float64(table.Version))
 	ch <- prometheus.MustNewConstMetric(h.age, prometheus.GaugeValue, h.s.since(table.At).Seconds())
-	for name, rs := range table.Routes {
+	// Live weights: the shared table's while one is in force.
+	for _, name := range st.router.Names() {
+		rs := st.router.Route(name).Live()
+		if rs == nil {
+			continue
+		}
 		for _, m := range rs.Members {
 			ch <- prometheus.MustNewConstMetric(h.weight, prometheus.GaugeValue, m.Weight, name, m.Target.Name)
 		}

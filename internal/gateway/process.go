@@ -11,7 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/fleet"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/probe"
 	"github.com/backstophq/backstop/internal/route"
@@ -34,6 +37,9 @@ type Process struct {
 	router *route.Router
 	prober *probe.Prober
 	probes atomic.Pointer[probe.Prober] // the prober in force, for metrics
+
+	follower *fleet.Follower // nil without a shared table
+	rdb      *redis.Client   // nil without Redis
 }
 
 // Start builds the config's router and serves it on cfg.Listen.
@@ -75,6 +81,12 @@ func Start(cfg *config.Config, logger *slog.Logger, userAgent string) (*Process,
 	p.probes.Store(prober)
 	m.Registry.MustRegister(newProbeCollector(currentProbes{p}))
 	p.ctx, p.stop = context.WithCancel(context.Background())
+	if err := p.startFleet(m); err != nil {
+		p.stop()
+		ln.Close()
+		router.Close()
+		return nil, err
+	}
 	go gw.RunTable(p.ctx, cfg.HealthInterval.D())
 	prober.Start(p.ctx)
 	go func() {
@@ -107,6 +119,8 @@ func (p *Process) Shutdown(grace time.Duration) error {
 	p.prober.Stop()
 	p.router.Close()
 	p.router = nil
+	p.stop() // the fleet's goroutines end before their client closes
+	p.closeFleet()
 	return err
 }
 

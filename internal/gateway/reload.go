@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/probe"
@@ -31,7 +32,7 @@ func (p *Process) ReloadFile(path string) error {
 }
 
 // Reload swaps in a router built from cfg. Settings that only a restart
-// can change (listen, max_body_bytes, log, health_interval) are kept and
+// can change (listen, max_body_bytes, log, health_interval, fleet) are kept and
 // logged.
 func (p *Process) Reload(cfg *config.Config) error {
 	p.mu.Lock()
@@ -46,6 +47,9 @@ func (p *Process) Reload(cfg *config.Config) error {
 	router.Adopt(p.router)
 	p.warnRestartOnly(cfg)
 	old := p.Server.SetRouter(router)
+	if p.follower != nil {
+		p.follower.Reapply()
+	}
 	prober := probe.New(probe.FromConfig(cfg, router.Targets()), probe.Options{OnResult: recoverOnProbe(router)})
 	prober.Start(p.ctx)
 	p.probes.Store(prober)
@@ -67,6 +71,7 @@ func (p *Process) warnRestartOnly(cfg *config.Config) {
 		{"max_body_bytes", cfg.MaxBodyBytes != old.MaxBodyBytes},
 		{"log", cfg.Log != old.Log},
 		{"health_interval", cfg.HealthInterval != old.HealthInterval},
+		{"fleet", !reflect.DeepEqual(cfg.Fleet, old.Fleet)},
 	} {
 		if s.changed {
 			p.logger.Warn("config key changed; it takes effect on restart", "key", s.key)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/dialect"
+	"github.com/backstophq/backstop/internal/fleet"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/route"
@@ -51,6 +52,8 @@ type Server struct {
 	// draining is set when the server is shutting down: /readyz then
 	// fails so that load balancers stop sending new requests.
 	draining atomic.Bool
+	// follower applies the fleet's shared table; nil without one.
+	follower atomic.Pointer[fleet.Follower]
 }
 
 // state is one router with the metric instruments of its routes and
@@ -148,11 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/healthz":
 		writeText(w, http.StatusOK, "ok\n")
 	case "/readyz":
-		if s.draining.Load() {
-			writeText(w, http.StatusServiceUnavailable, "draining\n")
-			return
-		}
-		writeText(w, http.StatusOK, "ready\n")
+		s.readyz(w)
 	case "/metrics":
 		s.metrics.ServeHTTP(w, r)
 	default:

@@ -81,6 +81,12 @@ func overshoot(k float64) float64 {
 	return math.Min(1, math.Max(0, 2-k))
 }
 
+// InARow writes a count of failures in a row: "4 failures in a row".
+func InARow(n int) string { return inARow(n) }
+
+// Percent writes a share as Score's reasons do: "12.5%".
+func Percent(x float64) string { return percent(x) }
+
 func inARow(n int) string {
 	if n == 1 {
 		return "1 failure in a row"

@@ -126,28 +126,36 @@ type Route struct {
 const MaxChain = 16
 
 // Chain returns the targets one request tries, in order: the primary
-// targets as the strategy orders them, then the fallbacks; targets whose
-// breaker is open go last, the one that reopens soonest first, so that
-// they are tried only when every other target has failed. It appends to
-// dst, which the caller may back with a fixed array.
+// targets as the strategy orders them, then the fallbacks; targets that a
+// shared table marks down go after those, and targets whose breaker is
+// open go last, the one that reopens soonest first, so that they are
+// tried only when every other target has failed. It appends to dst,
+// which the caller may back with a fixed array.
 func (r *Route) Chain(dst []*Target) []*Target {
 	start := len(dst)
-	dst = r.Strategy.Order(dst, r.Members, r.liveWeights())
+	live := r.liveWeights()
+	dst = r.Strategy.Order(dst, r.Members, live)
 	dst = append(dst, r.Fallbacks...)
-	if r.Breakers == nil {
+	if r.Breakers == nil && live == nil {
 		return dst
 	}
 	// A stable partition, in place: closed and half-open targets keep
-	// their order at the front; open ones follow, soonest to reopen first.
-	// Chains are short (at most MaxChain), so insertion is cheapest.
+	// their order at the front; down ones follow, then open ones,
+	// soonest to reopen first. Chains are short (at most MaxChain), so
+	// insertion is cheapest.
 	chain := dst[start:]
 	n := 0
-	var open [MaxChain]*Target
+	var down, open [MaxChain]*Target
 	var reopens [MaxChain]time.Time
-	k := 0
+	d, k := 0, 0
 	for _, t := range chain {
 		b := r.Breakers[t]
 		if b == nil || b.State() != breaker.Open {
+			if isDown(live, t) {
+				down[d] = t
+				d++
+				continue
+			}
 			chain[n] = t
 			n++
 			continue
@@ -161,7 +169,8 @@ func (r *Route) Chain(dst []*Target) []*Target {
 		open[i], reopens[i] = t, at
 		k++
 	}
-	copy(chain[n:], open[:k])
+	copy(chain[n:], down[:d])
+	copy(chain[n+d:], open[:k])
 	return dst
 }
 

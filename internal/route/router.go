@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,12 @@ type Router struct {
 	targets   map[string]*Target
 	providers map[string]provider.Provider
 	table     atomic.Pointer[Table]
+
+	// liveMu serialises the writes of the routes' live states (local
+	// table updates and shared tables), off the request path; it guards
+	// shared.
+	liveMu sync.Mutex
+	shared Shared
 }
 
 // Options are what Build needs besides the config.

@@ -22,6 +22,9 @@ type TargetState struct {
 	// TTFT is the target's recent median time to first token; 0 when
 	// it has none.
 	TTFT time.Duration
+	// Down is set by a shared table (see ApplyShared): the target goes
+	// last in the chain, as with an open breaker.
+	Down bool
 }
 
 // RouteState is a route's part of the routing table: its primary targets
@@ -62,6 +65,8 @@ func (rt *Router) UpdateTable(now time.Time) *Table {
 		ttft := st.TTFT
 		t.ttft.Store(&ttft)
 	}
+	rt.liveMu.Lock()
+	defer rt.liveMu.Unlock()
 	for name, r := range rt.routes {
 		var before *RouteState
 		if prev != nil {
@@ -69,7 +74,7 @@ func (rt *Router) UpdateTable(now time.Time) *Table {
 		}
 		rs := r.nextState(before, stats)
 		next.Routes[name] = rs
-		r.live.Store(rs)
+		rt.storeLive(name, r, rs)
 	}
 	rt.table.Store(next)
 	return next
@@ -112,3 +117,7 @@ func step(from, goal, max float64) float64 {
 // liveWeights returns the route's live weights in member order, or nil
 // before the first table.
 func (r *Route) liveWeights() *RouteState { return r.live.Load() }
+
+// Live returns the route's state in force: the local table's, or the
+// shared table's overlaid on it. Nil before the first table.
+func (r *Route) Live() *RouteState { return r.live.Load() }
