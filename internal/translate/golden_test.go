@@ -16,6 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 func TestMain(m *testing.M) {
 	now = func() time.Time { return time.Unix(1700000000, 0) }
+	newID = func() string { return "backstop" }
 	os.Exit(m.Run())
 }
 

@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -8,6 +10,18 @@ import (
 // now is the clock that stamps "created" on OpenAI responses and chunks.
 // Tests replace it to make golden files stable.
 var now = time.Now
+
+// newID makes the unique part of an answer's id when the provider's stream
+// gave none (Bedrock Converse, Gemini without a responseId): clients may
+// key caches or logs on it, so two answers must never share one. Tests
+// replace it to make golden files stable.
+var newID = randomID
+
+func randomID() string {
+	var b [12]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
 
 // Role is who speaks a message of the canonical conversation.
 type Role uint8

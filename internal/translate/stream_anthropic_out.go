@@ -65,7 +65,7 @@ func (e *anthropicEncoder) start(out []byte, id, model string, u Usage) []byte {
 	}
 	e.started, e.open = true, -1
 	if id == "" {
-		id = "msg_backstop"
+		id = "msg_" + newID()
 	}
 	e.id = id
 	out = append(out, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":"...)

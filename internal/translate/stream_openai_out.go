@@ -59,7 +59,7 @@ func (e *openAIEncoder) start(out []byte, id, model string) []byte {
 	}
 	e.started = true
 	if id == "" {
-		id = "chatcmpl-backstop"
+		id = "chatcmpl-" + newID()
 	}
 	p := append([]byte(nil), `{"id":`...)
 	p = appendString(p, id)

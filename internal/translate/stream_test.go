@@ -126,3 +126,12 @@ func TestNewStreamByDialect(t *testing.T) {
 		t.Errorf("got %q", out)
 	}
 }
+
+// A stream whose provider gave no id gets one of its own, never shared
+// with another answer (the golden tests fix newID; randomID is the real one).
+func TestStreamIDsAreUnique(t *testing.T) {
+	a, b := randomID(), randomID()
+	if a == b || len(a) != 24 {
+		t.Fatalf("randomID gave %q and %q", a, b)
+	}
+}
