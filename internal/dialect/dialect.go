@@ -55,12 +55,15 @@ type Dialect interface {
 	ProbeBody(model string) []byte
 }
 
-// For returns the dialect named name ("openai", "anthropic"), as a
-// provider's Dialect() or a client endpoint names it. Unknown names get
-// OpenAI's, the lingua franca of compatible servers.
+// For returns the dialect named name ("openai", "anthropic",
+// "converse"), as a provider's Dialect() or a client endpoint names it.
+// Unknown names get OpenAI's, the lingua franca of compatible servers.
 func For(name string) Dialect {
-	if name == string(translate.Anthropic) {
+	switch name {
+	case string(translate.Anthropic):
 		return anthropicDialect{}
+	case string(converseID):
+		return converseDialect{}
 	}
 	return openaiDialect{}
 }

@@ -263,12 +263,12 @@ func (c *call) embeddings() bool { return c.client == dialect.OpenAIEmbeddings }
 // Anthropic), t is skipped for this request: ok is false, and the reason
 // is kept in case no target can take the request.
 func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
-	if c.embeddings() && t.Provider.Dialect() != string(translate.OpenAI) {
-		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Provider.Dialect() + ", which has no embeddings"}
+	if c.embeddings() && dialect.For(t.Dialect).ID() != translate.OpenAI {
+		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Dialect + ", which has no embeddings"}
 		c.skip(t, "cannot_translate")
 		return nil, false
 	}
-	body, err := c.bodyFor(t, dialect.For(t.Provider.Dialect()))
+	body, err := c.bodyFor(t, dialect.For(t.Dialect))
 	if err == nil {
 		return body, true
 	}

@@ -25,7 +25,10 @@ type Target struct {
 	// encoding.
 	Model       string
 	QuotedModel []byte
-	Tier        string
+	// Dialect is the wire format the provider speaks for Model (see
+	// provider.DialectOf), e.g. "openai"; "" is read as OpenAI's.
+	Dialect string
+	Tier    string
 	// FirstToken overrides the route's first-token timeout when > 0.
 	FirstToken time.Duration
 	// Health is the target's passive health: every attempt on it, from
