@@ -142,7 +142,7 @@ func TestBedrockInvokeBody(t *testing.T) {
 	c.AccessKeyID, c.SecretAccessKey, c.SessionToken, c.APIKey = "", "", "", "test-key"
 	p := newTestBedrock(t, c)
 	resp, err := p.Chat(context.Background(), Call{Model: "anthropic.claude-3-5-haiku-20241022-v1:0",
-		Body: []byte(`{"model":"anthropic.claude-3-5-haiku-20241022-v1:0","max_tokens":5,"stream":false,"messages":[{"role":"user","content":"hi"}],"anthropic_beta":["a"]}`),
+		Body:   []byte(`{"model":"anthropic.claude-3-5-haiku-20241022-v1:0","max_tokens":5,"stream":false,"messages":[{"role":"user","content":"hi"}],"anthropic_beta":["a"]}`),
 		Header: http.Header{"Anthropic-Beta": {"b, a", "c"}, "Anthropic-Version": {"2023-06-01"}, "X-Api-Key": {"client-key"}}})
 	if err != nil {
 		t.Fatal(err)
