@@ -23,6 +23,7 @@ type providerConfig struct {
 	models     []string
 	keys       []string
 	fault      Fault
+	region     string // Bedrock's SigV4 scope, when set
 }
 
 // defaultModels is what GET /v1/models lists unless WithModels says
@@ -260,7 +261,7 @@ type exchange struct {
 
 // ServeHTTP answers one request: record it, apply the fault that applies,
 // then answer in the dialect of the path (Anthropic's on /v1/messages and
-// below, OpenAI's elsewhere).
+// below, Bedrock's on /model/..., OpenAI's elsewhere).
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !p.enter() {
 		writeError(w, errServiceUnavailable())
@@ -279,6 +280,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.As(readErr, &tooBig) {
 			if isAnthropicPath(r.URL.Path) {
 				writeAnthropicError(sw, errMessageTooLarge(tooBig.Limit))
+			} else if isBedrockPath(r.URL.Path) {
+				writeBedrockError(sw, bedrockError{status: http.StatusRequestEntityTooLarge, exception: "ValidationException",
+					message: fmt.Sprintf("Input is too long: the limit is %d bytes.", tooBig.Limit)})
 			} else {
 				writeError(sw, errTooLarge(tooBig.Limit))
 			}
@@ -308,6 +312,10 @@ func (x *exchange) answer() {
 		x.anthropic()
 		return
 	}
+	if isBedrockPath(x.r.URL.Path) {
+		x.bedrock()
+		return
+	}
 	if aerr := x.p.authorize(x.r); aerr != nil {
 		writeError(x.w, aerr)
 		return
@@ -329,6 +337,8 @@ func (x *exchange) earlyFault() bool {
 		<-x.r.Context().Done()
 	case f.Status != 0 && isAnthropicPath(x.r.URL.Path):
 		x.writeMessageStatusFault()
+	case f.Status != 0 && isBedrockPath(x.r.URL.Path):
+		x.writeBedrockStatusFault()
 	case f.Status != 0:
 		x.writeStatusFault()
 	default:
