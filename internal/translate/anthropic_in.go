@@ -238,12 +238,12 @@ func decodeAnthropicMedia(b anBlockIn, path string) (Part, bool, error) {
 	}
 	switch b.Source.Type {
 	case "base64":
-		return Part{Kind: kind, Media: &Media{MediaType: b.Source.MediaType, Data: b.Source.Data, Name: b.Title}}, true, nil
+		return Part{Kind: kind, Media: &Media{MediaType: b.Source.MediaType, Data: b.Source.Data, Name: b.Title, Path: path + ".source"}}, true, nil
 	case "url":
 		if kind == PartDocument {
 			return Part{}, false, refuse(path+".source", "Documents by URL cannot be sent to the target provider; send them as base64.")
 		}
-		return Part{Kind: kind, Media: &Media{URL: b.Source.URL}}, true, nil
+		return Part{Kind: kind, Media: &Media{URL: b.Source.URL, Path: path + ".source"}}, true, nil
 	case "text":
 		if kind == PartDocument {
 			return Part{Kind: PartText, Text: b.Source.Data}, true, nil

@@ -55,6 +55,7 @@ type codec struct {
 var codecs = map[Dialect]*codec{
 	OpenAI:    &openAICodec,
 	Anthropic: &anthropicCodec,
+	Converse:  &converseCodec,
 }
 
 func codecOf(d Dialect) (*codec, error) {

@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 const (
 	anthropicTarget = "claude-target"
 	openAITarget    = "gpt-target"
+	converseTarget  = "anthropic.claude-target-v1:0" // in the URL, never in the body
 )
 
 // direction is one translation a case directory may exercise: its input
@@ -31,19 +32,44 @@ type direction struct {
 	input, golden string
 	run           func(in []byte) ([]byte, error)
 	check         func(t *testing.T, out []byte, want *expectation)
+	// toConverse: the request goes to Converse, whose refusals
+	// expect.json may state apart (converse_refused_param).
+	toConverse bool
 }
 
 var directions = []direction{
 	{"openai_request.json", "anthropic_request.golden.json",
-		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest},
+		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest, false},
 	{"anthropic_request.json", "openai_request.golden.json",
-		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest},
-	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse},
-	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse},
+		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest, false},
+	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse, false},
+	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse, false},
 	{"anthropic_stream.sse", "openai_stream.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream},
+		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream, false},
 	{"openai_stream.sse", "anthropic_stream.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream},
+		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream, false},
+	// Bedrock Converse: two sources share a target, so these goldens are
+	// named after both.
+	{"openai_request.json", "converse_request.from_openai.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertRequest(OpenAI, Converse, in, converseTarget) }, checkConverseRequest, true},
+	{"anthropic_request.json", "converse_request.from_anthropic.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertRequest(Anthropic, Converse, in, converseTarget) }, checkConverseRequest, true},
+	{"converse_response.json", "openai_response.from_converse.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertResponse(Converse, OpenAI, in) }, checkOpenAIResponse, false},
+	{"converse_response.json", "anthropic_response.from_converse.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertResponse(Converse, Anthropic, in) }, checkAnthropicResponse, false},
+	{"converse_stream.sse", "openai_stream.from_converse.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Converse, OpenAI, true), in) }, checkOpenAIStream, false},
+	{"converse_stream.sse", "anthropic_stream.from_converse.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Converse, Anthropic, false), in) }, checkAnthropicStream, false},
+}
+
+func mustStream(provider, client Dialect, includeUsage bool) Stream {
+	s, err := NewStream(provider, client, includeUsage)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // expectation is a case's expect.json, written by hand: what the client
@@ -63,6 +89,25 @@ type expectation struct {
 	// into the output and its value (null: absent).
 	ToAnthropic map[string]any `json:"to_anthropic"`
 	ToOpenAI    map[string]any `json:"to_openai"`
+	// ToConverse checks requests going to Converse, by source dialect
+	// ("openai", "anthropic").
+	ToConverse map[string]map[string]any `json:"to_converse"`
+	// ConverseRefusedParam replaces RefusedParam for requests going to
+	// Converse, by source dialect ("openai", "anthropic"); "" means not
+	// refused.
+	ConverseRefusedParam map[string]string `json:"converse_refused_param"`
+
+	source string // the direction's source dialect, set by forDirection
+}
+
+// forDirection is the expectation for d: Converse's own refusal, if stated.
+func (e *expectation) forDirection(d direction) *expectation {
+	c := *e
+	c.source, _, _ = strings.Cut(d.input, "_")
+	if param, ok := e.ConverseRefusedParam[c.source]; d.toConverse && ok {
+		c.RefusedParam = param
+	}
+	return &c
 }
 
 func TestGolden(t *testing.T) {
@@ -97,8 +142,12 @@ func runCase(t *testing.T, dir string) {
 			t.Fatal(err)
 		}
 		ran++
-		t.Run(strings.TrimSuffix(d.input, filepath.Ext(d.input)), func(t *testing.T) {
-			out := outputOf(t, d, in, want)
+		name := strings.TrimSuffix(d.input, filepath.Ext(d.input))
+		if target, _, _ := strings.Cut(d.golden, ".golden"); !strings.HasPrefix(d.input, target) && strings.Contains(target, ".") {
+			name += "→" + target // two directions read this input
+		}
+		t.Run(name, func(t *testing.T) {
+			out := outputOf(t, d, in, want.forDirection(d))
 			compareGolden(t, filepath.Join(dir, d.golden), out)
 		})
 	}

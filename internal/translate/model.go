@@ -100,6 +100,10 @@ type Media struct {
 	Data      string // base64, without a data: prefix
 	URL       string
 	Name      string // a file name, when the client gave one
+	// Path is where the client put it ("messages[1].content[2].image_url.url"),
+	// so that a target that cannot take it (a URL, a format) can refuse
+	// naming the client's field.
+	Path string
 }
 
 // ToolCall is a call the model made. ID is kept across dialects so that

@@ -395,7 +395,7 @@ func decodeOpenAIFile(p oaPart, path string) (Part, error) {
 // or an http(s) URL.
 func mediaFromURL(url, path string) (*Media, error) {
 	if strings.HasPrefix(url, "http://") || strings.HasPrefix(url, "https://") {
-		return &Media{URL: url}, nil
+		return &Media{URL: url, Path: path}, nil
 	}
 	rest, ok := strings.CutPrefix(url, "data:")
 	if !ok {
@@ -406,7 +406,7 @@ func mediaFromURL(url, path string) (*Media, error) {
 	if !ok || !isBase64 || mediaType == "" {
 		return nil, refuse(path, "A data: URL must look like data:<media type>;base64,<data>.")
 	}
-	return &Media{MediaType: mediaType, Data: data}, nil
+	return &Media{MediaType: mediaType, Data: data, Path: path}, nil
 }
 
 // decodeOpenAIAssistant reads an assistant turn: its text (and refusal, as
