@@ -20,7 +20,7 @@ import (
 var Converse Dialect = converseDialect{}
 
 // converseID is the dialect's name, as translate and For name it.
-const converseID = translate.Dialect("converse")
+const converseID = translate.Converse
 
 type converseDialect struct{}
 
@@ -145,50 +145,39 @@ func (converseDialect) AnswerStream(_, _ string, _ int64, content string, _ bool
 	return sseEvent(out, "metadata", []byte(`{"usage":{"inputTokens":0,"outputTokens":0,"totalTokens":0},"metrics":{"latencyMs":0}}`))
 }
 
-// The events of a ConverseStream answer.
-const (
-	converseMessageStart      = "messageStart"
-	converseContentBlockStart = "contentBlockStart"
-	converseContentBlockDelta = "contentBlockDelta"
-	converseContentBlockStop  = "contentBlockStop"
-	converseMessageStop       = "messageStop"
-	converseMetadata          = "metadata"
-)
-
 // isException reports whether an event name is an exception's:
 // throttlingException, modelStreamErrorException, ...
 func isException(name string) bool {
 	return strings.HasSuffix(name, "Exception")
 }
 
-// Classify: messageStart and a block's stop are preamble; a block's start
-// and deltas are content, and so is messageStop, which carries the stop
-// reason, as Anthropic's message_delta does (an answer with no text is
-// still an answer); metadata, which comes after messageStop, is the
-// stream's end; an exception is an error. Events from a newer API are
-// preamble, ignored; an event without a name or with data that is not
-// JSON is garbage.
+// Classify follows bedrock.ClassifyConverse: messageStart, a block's stop
+// and an empty delta are preamble; a block's start, its deltas and
+// messageStop (the stop reason, as Anthropic's message_delta) are
+// content; metadata, which comes after messageStop, is the stream's end;
+// an exception is an error. An event without a name is garbage: the
+// re-framing names every event.
 func (converseDialect) Classify(ev sse.Event) Kind {
-	name := string(ev.Name)
-	switch {
-	case name == "" || !json.Valid(ev.Data):
+	if len(ev.Name) == 0 {
 		return Garbage
-	case isException(name):
-		return ErrorEvent
 	}
-	switch name {
-	case converseContentBlockStart, converseContentBlockDelta, converseMessageStop:
+	switch bedrock.ClassifyConverse(ev.Name, ev.Data) {
+	case bedrock.ConversePreamble:
+		return Preamble
+	case bedrock.ConverseContent:
 		return Content
-	case converseMetadata:
+	case bedrock.ConverseFailed:
+		return ErrorEvent
+	case bedrock.ConverseEnd:
 		return Done
 	}
-	return Preamble // messageStart, contentBlockStop, and unknown events
+	return Garbage
 }
 
 // Relayed: metadata ends the stream, an exception breaks it.
 func (converseDialect) Relayed(ev sse.Event) Relay {
 	switch name := string(ev.Name); {
-	case name == converseMetadata:
+	case name == "metadata":
 		return End
 	case isException(name):
 		return Failed
