@@ -43,6 +43,11 @@ targets:
 routes:
   claude-bedrock: {targets: [sonnet-east]}
   nova: {targets: [nova]}
+  nova-first:
+    targets: [nova]
+    fallbacks: [sonnet-east, sonnet-west]
+    retry: {attempts: 1}
+    breaker: {consecutive_failures: 0, error_rate: 0}
   claude-sonnet:
     targets: [sonnet-east]
     fallbacks: [sonnet-west, sonnet-direct, gpt, llama]
@@ -304,5 +309,34 @@ func TestBedrockFailoverChain(t *testing.T) {
 		if n := h.p.Stats().ByStatus; len(n) == 0 {
 			t.Errorf("%s saw no request", h.target)
 		}
+	}
+}
+
+// TestBrokenBedrockStreamsFailOver: an event stream that is cut, or that
+// carries an event which is not JSON, before any content, is a failed
+// attempt like any other: both the Converse and the Invoke target of the
+// broken region are left for the other region, invisibly.
+func TestBrokenBedrockStreamsFailOver(t *testing.T) {
+	b := newBedrockE2E(t)
+	for _, f := range []mock.Fault{{CutAfterChunks: mock.AfterRoleChunk}, {Malformed: true}} {
+		b.fault(b.east, f)
+		var resp *http.Response
+		acc := streamed(t, b.client.Chat.Completions.NewStreaming(b.ctx(), chatParams("nova-first", "hello"), option.WithResponseInto(&resp)))
+		text := acc.Choices[0].Message.Content
+		got := resp.Header.Get("X-Backstop-Target") + "#" + resp.Header.Get("X-Backstop-Attempts")
+		if got != "sonnet-west#3" || !strings.HasPrefix(text, "[west]") || acc.Choices[0].FinishReason != "stop" {
+			t.Fatalf("%v: %q from %s", f, text, got)
+		}
+	}
+	// Cut after content was relayed: the client is committed to nova, and
+	// the break is reported as an error, never as a clean end.
+	b.fault(b.east, mock.Fault{CutAfterChunks: 2})
+	stream := b.client.Chat.Completions.NewStreaming(b.ctx(), chatParams("nova-first", "hello"))
+	var acc openai.ChatCompletionAccumulator
+	for stream.Next() {
+		acc.AddChunk(stream.Current())
+	}
+	if err := stream.Err(); err == nil || !strings.Contains(err.Error(), "stream_interrupted") || !strings.HasPrefix(acc.Choices[0].Message.Content, "[east]") {
+		t.Fatalf("cut after commit: %q, %v", acc.Choices[0].Message.Content, err)
 	}
 }
