@@ -72,12 +72,13 @@ type cvErrorBody struct {
 }
 
 // decodeConverseError reads {"message"} (and "__type" when present): the
-// type decides the kind, the status only when the type is absent or
-// unknown.
+// type decides the kind; without one, the exception Bedrock answers that
+// status with does, and a status Bedrock does not use (a proxy's 401 or
+// 502) is read as any other.
 func decodeConverseError(status int, body []byte) APIError {
 	e := APIError{Kind: kindOfStatus(status), Status: status}
-	if status >= 400 {
-		e.Kind = kindOfException[bedrock.ExceptionFor(status).Name]
+	if ex := bedrock.ExceptionFor(status); ex.Status == status {
+		e.Kind = kindOfException[ex.Name] // 424 is the model's failure, not the client's
 	}
 	var in cvErrorBody
 	if json.Unmarshal(body, &in) != nil {

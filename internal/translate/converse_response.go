@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 // cvUsage is Converse's TokenUsage. inputTokens excludes the cached
@@ -153,7 +154,11 @@ func encodeConverseResponse(resp *Response) ([]byte, error) {
 			out.Output.Message.Content = append(out.Output.Message.Content, b)
 		}
 	}
-	out.StopReason = converseStop(resp.Stop)
+	stop := resp.Stop
+	if stop == StopUnknown && slices.ContainsFunc(resp.Content, func(p Part) bool { return p.Kind == PartToolCall }) {
+		stop = StopToolUse // a provider that gave no reason called tools
+	}
+	out.StopReason = converseStop(stop)
 	out.Usage = converseUsage(resp.Usage)
 	if resp.StopSequence != "" {
 		out.AdditionalModelResponseFields = &cvStopSequence{StopSequence: resp.StopSequence}

@@ -59,6 +59,7 @@ func TestConverseErrorToClients(t *testing.T) {
 		{500, `{"message":"internal"}`, KindInternal, "internal", 500},
 		{503, `<html>unavailable</html>`, KindOverloaded, "The provider answered 503 Service Unavailable.", 503},
 		{502, ``, KindInternal, "The provider answered 502 Bad Gateway.", 502},
+		{401, `{"message":"proxy says no"}`, KindAuthentication, "proxy says no", 401},
 	} {
 		e := decodeConverseError(tc.status, []byte(tc.body))
 		if e.Kind != tc.kind || e.Message != tc.msg || e.Status != tc.status {
@@ -306,5 +307,14 @@ func TestOpenAIStreamToConverse(t *testing.T) {
 		if raw = tc.Arguments; !validArgs(string(raw)) {
 			t.Errorf("tool input %s", raw)
 		}
+	}
+}
+
+// TestConverseResponseWithoutReason: tool calls without a stop reason are
+// a tool_use stop for a Converse client, whose agent loop runs on it.
+func TestConverseResponseWithoutReason(t *testing.T) {
+	out, err := encodeConverseResponse(&Response{Content: []Part{{Kind: PartToolCall, Call: &ToolCall{ID: "call_1", Name: "f", Input: emptyObject}}}})
+	if err != nil || !strings.Contains(string(out), `"stopReason":"tool_use"`) || !strings.Contains(string(out), `"toolUseId":"call_1"`) {
+		t.Errorf("%s, %v", out, err)
 	}
 }
