@@ -190,6 +190,16 @@ func TestBedrockInvokeTarget(t *testing.T) {
 		}
 	}
 
+	// The client's anthropic-beta goes in the body, where Bedrock takes it.
+	ac := b.anthropicClient()
+	if _, err := ac.Messages.New(b.ctx(), claudeParams("claude-bedrock", "hello"), aoption.WithHeader("anthropic-beta", "test-beta-2025-01-01")); err != nil {
+		t.Fatal(err)
+	}
+	recs = b.east.Stats().Recent
+	if rec := recs[len(recs)-1]; !strings.Contains(string(rec.Body), `"anthropic_beta":["test-beta-2025-01-01"]`) || rec.Header.Get("Anthropic-Beta") != "" {
+		t.Fatalf("beta: body %s header %q", rec.Body, rec.Header.Get("Anthropic-Beta"))
+	}
+
 	// The OpenAI SDK on the same target, translated to Messages.
 	got, err := b.client.Chat.Completions.New(b.ctx(), chatParams("claude-bedrock", "hello"))
 	if err != nil {
