@@ -233,7 +233,9 @@ func parseConverseRequest(body []byte) (*chatRequest, *bedrockError) {
 		for _, c := range calls {
 			asked = append(asked, c.ID)
 		}
-		if text.Len() > 0 || len(calls) > 0 {
+		// A turn of tool results only is its tool messages; any other turn
+		// is a message, even one of images only (its text is empty).
+		if text.Len() > 0 || len(calls) > 0 || len(answered) == 0 {
 			req.Messages = append(req.Messages, message{Role: m.Role, Text: text.String(), ToolCalls: calls})
 		}
 	}

@@ -325,3 +325,38 @@ func TestBedrockExceptionInsideTheStream(t *testing.T) {
 		t.Fatalf("invoke stream: %v", err)
 	}
 }
+
+// FuzzParseConverseRequest checks that no body makes Converse validation
+// panic, that errors are ValidationExceptions with a message, and that a
+// body it accepts can be answered.
+func FuzzParseConverseRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"messages":[{"role":"user","content":[{"text":"hi"}]}]}`,
+		`{"system":[{"text":"s"}],"messages":[{"role":"user","content":[{"image":{"format":"png","source":{"bytes":""}}}]}],"inferenceConfig":{"maxTokens":3}}`,
+		`{"messages":[{"role":"user","content":[{"text":"w"}]},{"role":"assistant","content":[{"toolUse":{"toolUseId":"t1","name":"f","input":{"a":1}}}]},` +
+			`{"role":"user","content":[{"toolResult":{"toolUseId":"t1","content":[{"json":{"x":2}}]}}]}],` +
+			`"toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object"}}}}],"toolChoice":{"tool":{"name":"f"}}}}`,
+		`{}`, `[]`, `null`, `{"messages":[{"role":"assistant","content":[{"text":"x"}]}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	c := content{seed: 1, name: "fuzz", tokens: 5, prefix: true}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, e := parseConverseRequest(body)
+		if (req == nil) == (e == nil) {
+			t.Fatalf("request %v and error %v", req, e)
+		}
+		if e != nil {
+			if e.status != 400 || e.exception != "ValidationException" || e.message == "" {
+				t.Fatalf("error %+v", e)
+			}
+			return
+		}
+		if len(req.Messages) == 0 {
+			t.Fatalf("accepted a request with no conversation: %s", body)
+		}
+		if len(req.Messages) < 64 {
+			_ = c.answer(req, 0)
+		}
+	})
+}
