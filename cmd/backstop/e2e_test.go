@@ -452,7 +452,7 @@ func TestModelsListsRoutes(t *testing.T) {
 	for _, m := range page.Data {
 		ids = append(ids, m.ID)
 	}
-	if strings.Join(ids, ",") != "claude,claude-then-openai,continued,deadline,drilled,guarded,main,only-429,openai-then-claude,polite,shifting,strict,tail,tail-hedged,to-claude" {
+	if strings.Join(ids, ",") != "azure,capped,claude,claude-capped,claude-then-openai,continued,deadline,drilled,guarded,long,long-by-error,main,only-429,openai-then-claude,polite,shifting,strict,tail,tail-hedged,text-only,to-claude,vision" {
 		t.Fatalf("models = %v", ids)
 	}
 	for _, path := range []string{"/healthz", "/readyz"} {

@@ -38,8 +38,9 @@ type e2e struct {
 	t       *testing.T
 	sim     *mock.Simulator
 	a, b, c *mock.Provider
-	// d serves the Anthropic Messages API (the same simulator).
-	d      *mock.Provider
+	// d serves the Anthropic Messages API (the same simulator); z is the
+	// target of an azure provider, on its Azure OpenAI paths.
+	d, z   *mock.Provider
 	base   string // http://addr of the gateway
 	client openai.Client
 	cmd    *exec.Cmd
@@ -62,11 +63,17 @@ providers:
   b: {type: openai, base_url: %s, api_keys: [test-key-b1, test-key-b2]}
   c: {type: openai, base_url: %s}
   d: {type: anthropic, base_url: %s, api_key: test-key-d}
+  z: {type: azure, base_url: %s, api_key: test-key-z}
 targets:
   ta: {provider: a, model: model-a}
   tb: {provider: b, model: model-b}
   tc: {provider: c, model: model-c, prefill: true}
   td: {provider: d, model: claude-d}
+  tz: {provider: z, model: gpt-4o-deployment}
+  text-only: {provider: b, model: model-b-text, capabilities: {vision: false, tools: false}}
+  small: {provider: a, model: model-a-small, capabilities: {context_window: 2000, max_output_tokens: 500}}
+  capped: {provider: c, model: model-c-capped, capabilities: {max_output_tokens: 5}}
+  claude-capped: {provider: d, model: claude-capped, capabilities: {max_output_tokens: 7}}
 routes:
   main:
     targets: [ta, tb]
@@ -117,6 +124,23 @@ routes:
   deadline:
     targets: [ta, tb]
     timeouts: {first_token: 3s, response: 3s, total: 4s}
+  azure:
+    targets: [tz]
+  vision:
+    targets: [text-only, ta]
+  text-only:
+    targets: [text-only]
+  long:
+    targets: [small]
+    context_fallback: tc
+  long-by-error:
+    targets: [ta]
+    fallbacks: [tb]
+    context_fallback: tc
+  capped:
+    targets: [capped]
+  claude-capped:
+    targets: [claude-capped]
   only-429:
     targets: [ta, tb]
     retry: {on: [429]}
@@ -144,14 +168,14 @@ func newE2EAt(t *testing.T, place func(cfg string) string) *e2e {
 	for _, slot := range []struct {
 		p    **mock.Provider
 		name string
-	}{{&e.a, "a"}, {&e.b, "b"}, {&e.c, "c"}, {&e.d, "d"}} {
+	}{{&e.a, "a"}, {&e.b, "b"}, {&e.c, "c"}, {&e.d, "d"}, {&e.z, "z"}} {
 		p, err := sim.Start(slot.name, "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		*slot.p = p
 	}
-	e.config = fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL(), "http://"+e.d.Addr())
+	e.config = fmt.Sprintf(testConfig, e.a.URL(), e.b.URL(), e.c.URL(), "http://"+e.d.Addr(), "http://"+e.z.Addr())
 	e.path = place(e.config)
 	e.start(e.path)
 	e.client = openai.NewClient(option.WithBaseURL(e.base+"/v1"), option.WithAPIKey("client-key"), option.WithMaxRetries(0))

@@ -6,6 +6,7 @@ package anthropic
 
 import (
 	"github.com/backstophq/backstop/internal/jsonscan"
+	"github.com/backstophq/backstop/internal/tokens"
 
 	"bytes"
 	"encoding/json"
@@ -25,8 +26,28 @@ type MessagesRequest struct {
 	// MaxTokens is the request's max_tokens, always >= 1: Anthropic
 	// requires it, so a translation to another dialect has it at hand.
 	MaxTokens int64
+	// Needs is what a target must be able to do to serve the request.
+	Needs Needs
 
 	modelStart, modelEnd int // the model value's span in the body
+	maxStart, maxEnd     int // the max_tokens value's span
+}
+
+// Needs is what serving a request takes, read by the same single scan of
+// the top level that finds the model: no second decode of the body.
+type Needs struct {
+	// Images: a message holds an image block (or a tool result does);
+	// ImageParam is the first one's path, e.g. "messages[0].content[1]".
+	Images     bool
+	ImageParam string
+	// Tools: the request defines tools.
+	Tools bool
+	// JSONSchema: output_format (or output_config.format) asks for a
+	// json_schema.
+	JSONSchema bool
+	// PromptBytes is the size of the prompt's JSON: system, messages and
+	// tool definitions, for the token estimate (internal/tokens).
+	PromptBytes int
 }
 
 // RequestError is a client error: the request is not a valid Messages
@@ -72,7 +93,7 @@ func ParseMessages(body []byte) (MessagesRequest, *RequestError) {
 			if n < 1 {
 				return &RequestError{Param: "max_tokens", Message: "max_tokens: Input should be greater than or equal to 1"}
 			}
-			req.MaxTokens = n
+			req.MaxTokens, req.maxStart, req.maxEnd = n, start, end
 		case "messages":
 			if val[0] != '[' {
 				return wrongType("messages", "a valid list", val)
@@ -81,6 +102,26 @@ func ParseMessages(body []byte) (MessagesRequest, *RequestError) {
 				return &RequestError{Param: "messages", Message: "messages: at least one message is required"}
 			}
 			sawMessages = true
+			req.Needs.PromptBytes += len(val)
+			if bytes.Contains(val, imageType) {
+				req.Needs.ImageParam = firstImage(val)
+				req.Needs.Images = req.Needs.ImageParam != ""
+			}
+		case "system":
+			req.Needs.PromptBytes += len(val)
+		case "tools":
+			req.Needs.PromptBytes += len(val)
+			if val[0] == '[' && !jsonscan.IsEmptyArray(val) {
+				req.Needs.Tools = true
+			}
+		case "output_format":
+			if val[0] == '{' && string(jsonscan.Field(val, "type")) == `"json_schema"` {
+				req.Needs.JSONSchema = true
+			}
+		case "output_config":
+			if f := jsonscan.Field(val, "format"); len(f) > 0 && f[0] == '{' && string(jsonscan.Field(f, "type")) == `"json_schema"` {
+				req.Needs.JSONSchema = true
+			}
 		case "stream":
 			switch string(val) {
 			case "true":
@@ -107,6 +148,79 @@ func ParseMessages(body []byte) (MessagesRequest, *RequestError) {
 		return req, &RequestError{Param: "messages", Message: "messages: Field required"}
 	}
 	return req, nil
+}
+
+// PromptTokens estimates the prompt tokens of a Messages body (valid JSON
+// or not): its system, messages and tools, as routing estimates them
+// (internal/tokens). count_tokens answers with it.
+func PromptTokens(body []byte) int {
+	if !json.Valid(body) {
+		return 0
+	}
+	n := 0
+	jsonscan.Members(body, func(key []byte, start, end int) bool {
+		switch string(key) {
+		case "system", "messages", "tools":
+			n += end - start
+		}
+		return true
+	})
+	return tokens.Estimate(n)
+}
+
+// RewriteModelCapped is RewriteModel that also lowers max_tokens to limit
+// when it asks for more, splicing the new value in. limit <= 0 means no
+// cap.
+func RewriteModelCapped(body []byte, req MessagesRequest, model []byte, limit int64) []byte {
+	out := RewriteModel(body, req, model)
+	if limit <= 0 || req.MaxTokens <= limit || req.maxEnd == 0 {
+		return out
+	}
+	start, end := req.maxStart, req.maxEnd
+	if start > req.modelStart {
+		shift := len(model) - (req.modelEnd - req.modelStart)
+		start, end = start+shift, end+shift
+	}
+	return jsonscan.Splice(out, start, end, strconv.AppendInt(nil, limit, 10))
+}
+
+// imageType is how an image block names its type.
+var imageType = []byte(`"image"`)
+
+// firstImage returns the path of the first image block in messages, a
+// JSON array, e.g. "messages[0].content[1]", looking inside tool results
+// too ("messages[2].content[0].content[1]"); "" when there is none.
+func firstImage(messages []byte) string {
+	param := ""
+	i := 0
+	jsonscan.Elements(messages, func(start, end int) bool {
+		prefix := func() string { return "messages[" + strconv.Itoa(i) + "].content" }
+		content := jsonscan.Field(messages[start:end], "content")
+		j := 0
+		jsonscan.Elements(content, func(bs, be int) bool {
+			block := content[bs:be]
+			switch typ := jsonscan.Field(block, "type"); {
+			case bytes.Equal(typ, imageType):
+				param = prefix() + "[" + strconv.Itoa(j) + "]"
+			case string(typ) == `"tool_result"`:
+				inner := jsonscan.Field(block, "content")
+				k := 0
+				jsonscan.Elements(inner, func(is, ie int) bool {
+					if bytes.Equal(jsonscan.Field(inner[is:ie], "type"), imageType) {
+						param = prefix() + "[" + strconv.Itoa(j) + "].content[" + strconv.Itoa(k) + "]"
+						return false
+					}
+					k++
+					return true
+				})
+			}
+			j++
+			return param == ""
+		})
+		i++
+		return param == ""
+	})
+	return param
 }
 
 // integer reads a JSON number with no fractional part, as Anthropic's

@@ -60,16 +60,18 @@ type Log struct {
 type Provider struct {
 	// Type is the provider's dialect: "openai" (any OpenAI-compatible
 	// server), "azure" (Azure OpenAI: deployments in the URL, an api-key
-	// header), "anthropic" (the Messages API) or "bedrock" (AWS Bedrock
-	// Runtime: InvokeModel for Anthropic models, Converse for the others).
-	// Required.
+	// header), "anthropic" (the Messages API), "gemini" (Google's Gemini
+	// API: the model in the URL, an x-goog-api-key header) or "bedrock"
+	// (AWS Bedrock Runtime: InvokeModel for Anthropic models, Converse for
+	// the others). Required.
 	Type string `yaml:"type"`
 
 	// BaseURL is the API root: for openai it ends before
-	// /chat/completions, for anthropic before /v1/messages, for bedrock
-	// before /model/..., e.g. "https://api.openai.com/v1". Default
-	// "https://api.openai.com/v1" for type openai,
-	// "https://api.anthropic.com" for type anthropic and
+	// /chat/completions, for anthropic before /v1/messages, for gemini
+	// before /v1beta/models, for bedrock before /model/..., e.g.
+	// "https://api.openai.com/v1". Default "https://api.openai.com/v1" for
+	// type openai, "https://api.anthropic.com" for type anthropic,
+	// "https://generativelanguage.googleapis.com" for type gemini and
 	// "https://bedrock-runtime.{region}.amazonaws.com" for type bedrock.
 	BaseURL string `yaml:"base_url"`
 
@@ -133,14 +135,63 @@ type Target struct {
 	// Prefill says the target continues a conversation that ends with an
 	// assistant message (Anthropic models do; OpenAI-compatible servers
 	// only when set up for it), which continue_on_cut needs. Default
-	// false.
+	// false. The same as capabilities.prefill, kept so that older files
+	// still load; setting both to different values is an error.
 	Prefill bool `yaml:"prefill"`
+	// Capabilities say what requests the target can serve; a request
+	// that needs what a target lacks skips it.
+	Capabilities Capabilities `yaml:"capabilities"`
 	// FirstToken, when set, replaces the route's timeouts.first_token for
 	// attempts on this target. Default 0 (use the route's).
 	FirstToken Duration `yaml:"first_token"`
 	// Probe configures active health probes of the target. Default: no
 	// probes.
 	Probe Probe `yaml:"probe"`
+}
+
+// Capabilities are what a target's model can do. Unknown means capable:
+// a capability defaults to true (or to no limit), and is set only to
+// keep requests away from a target that would refuse them.
+type Capabilities struct {
+	// Tools: the model accepts tool definitions. Default true.
+	Tools bool `yaml:"tools"`
+	// Vision: the model accepts images in messages. Default true.
+	Vision bool `yaml:"vision"`
+	// JSONSchema: the model accepts a JSON-schema response format
+	// (OpenAI response_format json_schema, Anthropic output_format).
+	// Default true.
+	JSONSchema bool `yaml:"json_schema"`
+	// Prefill is the target-level prefill key under another name; nil
+	// when not set here. Default: the target's prefill.
+	Prefill *bool `yaml:"prefill"`
+	// Embeddings: the target serves POST /v1/embeddings. nil when not
+	// set. Default true for openai and azure providers, false for
+	// anthropic.
+	Embeddings *bool `yaml:"embeddings"`
+	// ContextWindow is the model's context window in tokens: a request
+	// whose estimated prompt plus requested output exceeds it skips the
+	// target. 0 means unknown (no check). Default 0.
+	ContextWindow int `yaml:"context_window"`
+	// MaxOutputTokens caps the max_tokens (or max_completion_tokens) sent
+	// to the target: a request asking for more is clamped. 0 means no
+	// cap. Default 0.
+	MaxOutputTokens int `yaml:"max_output_tokens"`
+}
+
+// HasPrefill reports whether t continues an assistant prefill, from
+// either of the two keys that say so.
+func (t *Target) HasPrefill() bool {
+	return t.Prefill || (t.Capabilities.Prefill != nil && *t.Capabilities.Prefill)
+}
+
+// ServesEmbeddings reports whether t serves embeddings, given the type of
+// its provider: the explicit capability, else true for the OpenAI
+// dialect's types.
+func (t *Target) ServesEmbeddings(providerType string) bool {
+	if e := t.Capabilities.Embeddings; e != nil {
+		return *e
+	}
+	return providerType == ProviderOpenAI || providerType == ProviderAzure
 }
 
 // Probe configures the active health probes of one target: a tiny real
@@ -215,6 +266,14 @@ type Route struct {
 	// uninterrupted stream. Streams that were calling a tool are not
 	// continued. Default false.
 	ContinueOnCut bool `yaml:"continue_on_cut"`
+
+	// ContextFallback names a target for requests too long for the
+	// route's targets: a request whose estimated prompt (plus requested
+	// output) is over the context_window of every target it would
+	// otherwise use, or that a provider refuses as over its context
+	// length, goes to it. Default "" (none: such a request fails with a
+	// 400).
+	ContextFallback string `yaml:"context_fallback"`
 
 	// Hedge, when its after is set, starts the next target of the chain
 	// when the current one has produced no first token after a delay;

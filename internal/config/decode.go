@@ -123,6 +123,19 @@ func (d *decoder) decodeKind(n *yaml.Node, v reflect.Value, path string, line in
 		d.decodeNumber(n, v, path, line, "!!int", "!!float")
 	case reflect.Bool:
 		d.decodeNumber(n, v, path, line, "!!bool")
+	case reflect.Pointer:
+		// An optional scalar (*bool): nil means "not set", so that a
+		// default can depend on other keys.
+		x := reflect.New(v.Type().Elem())
+		if v.IsNil() {
+			v.Set(x)
+			d.decodeKind(n, v.Elem(), path, line)
+			if d.failed[path] {
+				v.Set(reflect.Zero(v.Type()))
+			}
+			return
+		}
+		d.decodeKind(n, v.Elem(), path, line)
 	default:
 		// Only reachable if config.go gains a field of a new kind.
 		panic(fmt.Sprintf("config: cannot decode into %s at %s", v.Type(), path))

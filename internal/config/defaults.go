@@ -63,6 +63,10 @@ const defaultAzureAPIVersion = "2024-10-21"
 // ProviderAnthropic is Anthropic's Messages API.
 const ProviderAnthropic = "anthropic"
 
+// ProviderGemini is Google's Gemini API (generateContent), with the key
+// in x-goog-api-key.
+const ProviderGemini = "gemini"
+
 // ProviderBedrock is AWS Bedrock Runtime, signed with SigV4.
 const ProviderBedrock = "bedrock"
 
@@ -77,6 +81,7 @@ func DefaultRetryOn() []string {
 var defaultBaseURLs = map[string]string{
 	ProviderOpenAI:    defaultOpenAIBaseURL,
 	ProviderAnthropic: "https://api.anthropic.com",
+	ProviderGemini:    "https://generativelanguage.googleapis.com",
 	// Azure has no default endpoint: each resource has its own.
 	ProviderAzure: "",
 	// Bedrock's endpoint is per region: finish fills it in.
@@ -118,6 +123,7 @@ func (p *Provider) finish() {
 
 func (t *Target) setDefaults() {
 	t.Probe = Probe{Timeout: Duration(defaultProbeTimeout), Jitter: defaultProbeJitter}
+	t.Capabilities = Capabilities{Tools: true, Vision: true, JSONSchema: true}
 }
 
 func (r *Route) setDefaults() {

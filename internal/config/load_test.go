@@ -43,7 +43,8 @@ func TestDefaults(t *testing.T) {
 			MaxIdleConns:   256,
 		}},
 		Targets: map[string]*Target{"t": {Provider: "p", Model: "m",
-			Probe: Probe{Timeout: Duration(5 * time.Second), Jitter: 0.1}}},
+			Probe:        Probe{Timeout: Duration(5 * time.Second), Jitter: 0.1},
+			Capabilities: Capabilities{Tools: true, Vision: true, JSONSchema: true}}},
 		Routes: map[string]*Route{"r": {
 			Strategy: "ordered",
 			Targets:  []RouteTarget{{Target: "t", Weight: 1}},

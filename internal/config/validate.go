@@ -211,6 +211,24 @@ func (v *validator) target(path, name string, t *Target, c *Config) {
 	}
 	v.nonNegative(path+".first_token", t.FirstToken)
 	v.probe(path+".probe", &t.Probe)
+	v.capabilities(path, t, c)
+}
+
+// capabilities checks a target's capabilities: limits are counts, prefill
+// said twice must agree, and an anthropic target cannot serve embeddings.
+func (v *validator) capabilities(path string, t *Target, c *Config) {
+	cp := &t.Capabilities
+	v.atLeast(path+".capabilities.context_window", cp.ContextWindow, 0)
+	v.atLeast(path+".capabilities.max_output_tokens", cp.MaxOutputTokens, 0)
+	if cp.ContextWindow > 0 && cp.MaxOutputTokens > cp.ContextWindow {
+		v.add(path+".capabilities.max_output_tokens", "%d is over context_window (%d)", cp.MaxOutputTokens, cp.ContextWindow)
+	}
+	if cp.Prefill != nil && *cp.Prefill != t.Prefill && t.Prefill {
+		v.add(path+".capabilities.prefill", "false contradicts prefill: true on the target; set one of the two")
+	}
+	if p, ok := c.Providers[t.Provider]; ok && p != nil && p.Type == ProviderAnthropic && cp.Embeddings != nil && *cp.Embeddings {
+		v.add(path+".capabilities.embeddings", "anthropic has no embeddings API; a target of provider %q cannot serve them", t.Provider)
+	}
 }
 
 // probe checks a target's active health probes. Timeout bounds a probe
@@ -244,6 +262,11 @@ func (v *validator) route(path, name string, r *Route, c *Config) {
 		v.add(path+".strategy", "unknown strategy %q (use one of %s)", r.Strategy, strings.Join(strategies, ", "))
 	}
 	v.chain(path, r, c)
+	if r.ContextFallback != "" {
+		if _, ok := c.Targets[r.ContextFallback]; !ok {
+			v.add(path+".context_fallback", "unknown target %q (targets are: %s)", r.ContextFallback, strings.Join(sortedKeys(c.Targets), ", "))
+		}
+	}
 	v.retry(path+".retry", &r.Retry)
 	v.timeouts(path+".timeouts", &r.Timeouts)
 	v.hedge(path+".hedge", &r.Hedge)

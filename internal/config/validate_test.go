@@ -118,12 +118,31 @@ func TestParseErrors(t *testing.T) {
 			"targets: {t: {provider: az, model: gpt-4o}}",
 			"routes: {r: {targets: [t]}}",
 		), []wantErr{{"providers.az.base_url", 1, "base_url is required for azure: your resource's endpoint, e.g. https://RESOURCE.openai.azure.com"}}},
+		{"capabilities with negative and contradicting values", lines(
+			"providers: {p: {type: openai}, a: {type: anthropic}}",
+			"targets:",
+			"  t: {provider: p, model: m, prefill: true, capabilities: {prefill: false, context_window: -1}}",
+			"  u: {provider: p, model: m, capabilities: {context_window: 1000, max_output_tokens: 4000}}",
+			"  c: {provider: a, model: m, capabilities: {embeddings: true}}",
+			"routes: {r: {targets: [t], context_fallback: nope}}",
+		), []wantErr{
+			{"targets.t.capabilities.context_window", 3, "-1 must be >= 0"},
+			{"targets.t.capabilities.prefill", 3, "false contradicts prefill: true on the target"},
+			{"targets.u.capabilities.max_output_tokens", 4, "4000 is over context_window (1000)"},
+			{"targets.c.capabilities.embeddings", 5, "anthropic has no embeddings API"},
+			{"routes.r.context_fallback", 6, `unknown target "nope"`},
+		}},
+		{"capability of the wrong type", lines(
+			"providers: {p: {type: openai}}",
+			"targets: {t: {provider: p, model: m, capabilities: {vision: sometimes}}}",
+			"routes: {r: {targets: [t]}}",
+		), []wantErr{{"targets.t.capabilities.vision", 2, "true or false"}}},
 		{"unknown key with suggestion", base(
 			"    tiemouts: {total: 5s}",
 		), []wantErr{{"routes.r.tiemouts", 8, `unknown key "tiemouts" (did you mean "timeouts"?)`}}},
 		{"unknown key without suggestion", base(
 			"    sticky: {cooldown: 30s}",
-		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, continue_on_cut, drill, fallbacks, headers,`}}},
+		), []wantErr{{"routes.r.sticky", 8, `unknown key "sticky" (keys here are: breaker, context_fallback, continue_on_cut, drill, fallbacks, headers,`}}},
 		{"unknown top-level key", lines(
 			"listn: :9090",
 			"providers: {p: {type: openai}}",
@@ -146,14 +165,14 @@ func TestParseErrors(t *testing.T) {
 			"  p: {base_url: http://localhost:1/v1}",
 			"targets: {t: {provider: p, model: m}}",
 			"routes: {r: {targets: [t]}}",
-		), []wantErr{{"providers.p.type", 2, "type is required (supported types: anthropic, azure, bedrock, openai)"}}},
+		), []wantErr{{"providers.p.type", 2, "type is required (supported types: anthropic, azure, bedrock, gemini, openai)"}}},
 		{"unsupported provider type", lines(
 			"providers:",
 			"  p:",
 			"    type: cohere",
 			"targets: {t: {provider: p, model: m}}",
 			"routes: {r: {targets: [t]}}",
-		), []wantErr{{"providers.p.type", 3, `unsupported type "cohere" (supported types: anthropic, azure, bedrock, openai)`}}},
+		), []wantErr{{"providers.p.type", 3, `unsupported type "cohere" (supported types: anthropic, azure, bedrock, gemini, openai)`}}},
 		{"bedrock without a region", lines(
 			"providers:",
 			"  p:",

@@ -42,8 +42,10 @@ func (converseDialect) Parse(body []byte) (Request, *APIError) {
 	return Request{}, nil
 }
 
-// RewriteModel returns body: a Converse body names no model.
-func (converseDialect) RewriteModel(body []byte, _ Request, _ []byte) []byte { return body }
+// RewriteModel returns body: a Converse body names no model, and Converse
+// is never a client's dialect, so no pass-through needs its cap lowered
+// here (a translation caps the request it makes).
+func (converseDialect) RewriteModel(body []byte, _ Request, _ []byte, _ int64) []byte { return body }
 
 // converseException is the Bedrock exception e stands for: its own type or
 // code when that names one, else the one Bedrock answers e's status with.

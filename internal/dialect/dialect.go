@@ -13,6 +13,7 @@ import (
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/sse"
+	"github.com/backstophq/backstop/internal/tokens"
 	"github.com/backstophq/backstop/internal/translate"
 )
 
@@ -21,8 +22,31 @@ import (
 type Request struct {
 	Model                string
 	Stream, IncludeUsage bool
-	openai               openai.ChatRequest        // set for OpenAI clients
-	anthropic            anthropic.MessagesRequest // set for Anthropic clients
+	// Needs is what a target must be able to do to serve the request.
+	Needs     Needs
+	openai    openai.ChatRequest        // set for OpenAI clients
+	anthropic anthropic.MessagesRequest // set for Anthropic clients
+}
+
+// Needs is what serving a request takes, in any dialect: what a target's
+// capabilities must cover (route.Target.Lacks). The parsers read it in
+// the same single scan that finds the model.
+type Needs struct {
+	// Images: a message holds an image; ImageParam is where the first
+	// one is, e.g. "messages[0].content[1]".
+	Images     bool
+	ImageParam string
+	// Tools: the request defines tools.
+	Tools bool
+	// JSONSchema: the request asks for output that follows a JSON schema.
+	JSONSchema bool
+	// Embeddings: the request is for embeddings.
+	Embeddings bool
+	// PromptTokens is the estimated size of the prompt (internal/tokens).
+	PromptTokens int
+	// MaxTokens is the most output the request asks for; 0 when it does
+	// not say.
+	MaxTokens int64
 }
 
 // APIError is an error the gateway writes to a client, in no dialect yet.
@@ -41,7 +65,11 @@ type Dialect interface {
 	ID() translate.Dialect
 	// Client side.
 	Parse(body []byte) (Request, *APIError)
-	RewriteModel(body []byte, req Request, quotedModel []byte) []byte
+	// RewriteModel returns body with quotedModel as its model and, when
+	// limit > 0, its requested maximum output lowered to limit where it
+	// asks for more (a target's max_output_tokens). Every other byte is
+	// kept.
+	RewriteModel(body []byte, req Request, quotedModel []byte, limit int64) []byte
 	WriteError(w http.ResponseWriter, e APIError, requestID string)
 	StreamError(e APIError) []byte
 	Answer(id, model string, created int64, content string) []byte
@@ -55,13 +83,15 @@ type Dialect interface {
 	ProbeBody(model string) []byte
 }
 
-// For returns the dialect named name ("openai", "anthropic",
+// For returns the dialect named name ("openai", "anthropic", "gemini",
 // "converse"), as a provider's Dialect() or a client endpoint names it.
 // Unknown names get OpenAI's, the lingua franca of compatible servers.
 func For(name string) Dialect {
 	switch name {
 	case string(translate.Anthropic):
 		return anthropicDialect{}
+	case string(translate.Gemini):
+		return geminiDialect{}
 	case string(converseID):
 		return converseDialect{}
 	}
@@ -83,11 +113,16 @@ func (openaiDialect) Parse(body []byte) (Request, *APIError) {
 	if rerr != nil {
 		return Request{}, &APIError{Status: http.StatusBadRequest, Type: openai.TypeInvalidRequest, Code: rerr.Code, Param: rerr.Param, Message: rerr.Message}
 	}
-	return Request{Model: req.Model, Stream: req.Stream, IncludeUsage: req.IncludeUsage, openai: req}, nil
+	return Request{Model: req.Model, Stream: req.Stream, IncludeUsage: req.IncludeUsage, Needs: openaiNeeds(req.Needs), openai: req}, nil
 }
 
-func (openaiDialect) RewriteModel(body []byte, req Request, quoted []byte) []byte {
-	return openai.RewriteModel(body, req.openai, quoted)
+func openaiNeeds(n openai.Needs) Needs {
+	return Needs{Images: n.Images, ImageParam: n.ImageParam, Tools: n.Tools, JSONSchema: n.JSONSchema,
+		PromptTokens: tokens.Estimate(n.PromptBytes), MaxTokens: n.MaxTokens}
+}
+
+func (openaiDialect) RewriteModel(body []byte, req Request, quoted []byte, limit int64) []byte {
+	return openai.RewriteModelCapped(body, req.openai, quoted, limit)
 }
 
 func (openaiDialect) WriteError(w http.ResponseWriter, e APIError, _ string) {
@@ -126,7 +161,7 @@ func (openaiDialect) Relayed(ev sse.Event) Relay { return openai.IsErrorOrDone(e
 
 func (openaiDialect) EventError(data []byte) *failure.Error {
 	e, _ := openai.ParseError(data)
-	return &failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstreamOf(e)}
+	return (&failure.Error{Kind: failure.Status, Status: openai.StatusOf(e), Upstream: upstreamOf(e)}).Classified()
 }
 
 func (openaiDialect) BodyError(body []byte) (failure.UpstreamError, bool) {
@@ -146,11 +181,14 @@ func (anthropicDialect) Parse(body []byte) (Request, *APIError) {
 	if rerr != nil {
 		return Request{}, &APIError{Status: http.StatusBadRequest, Type: anthropic.TypeInvalidRequest, Param: rerr.Param, Message: rerr.Message}
 	}
-	return Request{Model: req.Model, Stream: req.Stream, anthropic: req}, nil
+	n := req.Needs
+	needs := Needs{Images: n.Images, ImageParam: n.ImageParam, Tools: n.Tools, JSONSchema: n.JSONSchema,
+		PromptTokens: tokens.Estimate(n.PromptBytes), MaxTokens: req.MaxTokens}
+	return Request{Model: req.Model, Stream: req.Stream, Needs: needs, anthropic: req}, nil
 }
 
-func (anthropicDialect) RewriteModel(body []byte, req Request, quoted []byte) []byte {
-	return anthropic.RewriteModel(body, req.anthropic, quoted)
+func (anthropicDialect) RewriteModel(body []byte, req Request, quoted []byte, limit int64) []byte {
+	return anthropic.RewriteModelCapped(body, req.anthropic, quoted, limit)
 }
 
 func (anthropicDialect) WriteError(w http.ResponseWriter, e APIError, requestID string) {
@@ -205,7 +243,7 @@ func (anthropicDialect) Relayed(ev sse.Event) Relay {
 
 func (anthropicDialect) EventError(data []byte) *failure.Error {
 	e, _ := anthropic.ParseError(data)
-	return &failure.Error{Kind: failure.Status, Status: anthropic.StatusOf(e), Upstream: failure.UpstreamError{Type: e.Type, Message: e.Message}}
+	return (&failure.Error{Kind: failure.Status, Status: anthropic.StatusOf(e), Upstream: failure.UpstreamError{Type: e.Type, Message: e.Message}}).Classified()
 }
 
 func (anthropicDialect) BodyError(body []byte) (failure.UpstreamError, bool) {
@@ -276,5 +314,7 @@ func (embeddingsDialect) Parse(body []byte) (Request, *APIError) {
 	if rerr != nil {
 		return Request{}, &APIError{Status: http.StatusBadRequest, Type: openai.TypeInvalidRequest, Code: rerr.Code, Param: rerr.Param, Message: rerr.Message}
 	}
-	return Request{Model: req.Model, openai: req}, nil
+	needs := openaiNeeds(req.Needs)
+	needs.Embeddings = true
+	return Request{Model: req.Model, Needs: needs, openai: req}, nil
 }

@@ -33,6 +33,12 @@ const (
 	Canceled
 	// Deadline: the route's total deadline ran out.
 	Deadline
+	// ContextLength: the provider refused the request as longer than its
+	// model's context window (a 400 of a known shape; see
+	// IsContextLength). Status keeps the provider's status. A route with
+	// a context_fallback sends the request there; otherwise it is the
+	// client's 400.
+	ContextLength
 )
 
 var kindNames = [...]string{
@@ -44,6 +50,9 @@ var kindNames = [...]string{
 	Malformed: "malformed",
 	Canceled:  "canceled",
 	Deadline:  "deadline",
+	// ContextLength is its own label so that metrics tell an oversized
+	// prompt from other 400s.
+	ContextLength: "context_length",
 }
 
 func (k Kind) String() string {
@@ -142,7 +151,7 @@ const (
 // Whether a route retries it at all is the route's policy.
 func (e *Error) Action() Action {
 	switch e.Kind {
-	case Canceled, Deadline:
+	case Canceled, Deadline, ContextLength:
 		return Stop
 	case Status:
 		switch {
@@ -163,7 +172,7 @@ func (e *Error) Action() Action {
 // attempts and a bad request are not the provider's fault.
 func (e *Error) CountsAgainstProvider() bool {
 	switch e.Kind {
-	case Canceled, Deadline:
+	case Canceled, Deadline, ContextLength:
 		return false
 	case Status:
 		return e.Status >= 500 || e.Status == 408 || e.Status == 429

@@ -65,7 +65,7 @@ type try struct {
 // newTry starts the clock of an attempt sending body to t.
 func (c *call) newTry(t *route.Target, body []byte) *try {
 	c.attempts++
-	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Dialect), reqBody: body}
+	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Speaks()), reqBody: body}
 	a.ctx, a.cancel = context.WithCancel(c.ctx)
 	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), a.cancel)
 	t.InFlight.Add(1)
@@ -109,13 +109,14 @@ func (a *try) get() *failure.Error {
 
 // bodyFor is the body an attempt on t sends: the client's body with t's
 // model when t speaks the client's dialect (everything else is kept as
-// it came), a translation otherwise. A *translate.Error says the request
+// it came), a translation otherwise; either way with the requested
+// output capped at t's max_output_tokens. A *translate.Error says the request
 // cannot be expressed for t.
 func (c *call) bodyFor(t *route.Target, up dialect.Dialect) ([]byte, error) {
 	if up.ID() == c.client.ID() {
-		return c.client.RewriteModel(c.body, c.req, t.QuotedModel), nil
+		return c.client.RewriteModel(c.body, c.req, t.QuotedModel, int64(t.Caps.MaxOutputTokens)), nil
 	}
-	return translate.ConvertRequest(c.client.ID(), up.ID(), c.body, t.Model)
+	return translate.ConvertRequestCapped(c.client.ID(), up.ID(), c.body, t.Model, t.Caps.MaxOutputTokens)
 }
 
 // classify names the failure behind err. A cancelled context is told

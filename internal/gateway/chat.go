@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/backstophq/backstop/internal/breaker"
@@ -52,7 +53,14 @@ type call struct {
 	// untranslatable is why a target could not take the request, for the
 	// client when none could.
 	untranslatable *translate.Error
-	first          *route.Target // the first target tried
+	// unservableCode is the error code of the 400 when no target can
+	// take the request ("" for unsupported_parameter).
+	unservableCode string
+	// overContext is set once the request is known to be too long for a
+	// target (by estimate, or by the provider's context-length error):
+	// the route's context_fallback may then take it.
+	overContext bool
+	first       *route.Target // the first target tried
 	// last is the last failure, on lastTarget: what an exhausted request
 	// reports.
 	last       *failure.Error
@@ -161,6 +169,13 @@ func (c *call) run() {
 		}
 		i = next
 	}
+	if f := c.route.ContextFallback; f != nil && c.overContext && !slices.Contains(chain, f) {
+		// The request is too long for the targets it would have used.
+		only := [1]*route.Target{f}
+		if over, _ := c.onTarget(only[:], 0); over {
+			return
+		}
+	}
 	c.exhausted(c.lastTarget, c.last, false)
 }
 
@@ -223,6 +238,14 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 			return true, 0
 		}
 		c.last, c.lastTarget = ferr, at
+		if ferr.Kind == failure.ContextLength {
+			c.overContext = true
+			if j := c.contextFallback(chain, i); j >= 0 {
+				c.note(at, ferr, "context_fallback")
+				c.s.opts.Metrics.Fallbacks.WithLabelValues(c.route.Name, at.Name, c.route.ContextFallback.Name, ferr.Reason()).Inc()
+				return false, j
+			}
+		}
 		d := c.route.Retry.Decide(ferr, tries, i < len(chain)-1, c.remaining())
 		if d.Verdict == retry.RetrySame && r.hedged {
 			d.Verdict = retry.MoveOn // a hedged pair is not retried
@@ -263,12 +286,16 @@ func (c *call) embeddings() bool { return c.client == dialect.OpenAIEmbeddings }
 // Anthropic), t is skipped for this request: ok is false, and the reason
 // is kept in case no target can take the request.
 func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
-	if c.embeddings() && dialect.For(t.Dialect).ID() != translate.OpenAI {
-		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Dialect + ", which has no embeddings"}
+	if lack := t.Lacks(c.req.Needs); lack != "" {
+		c.lacking(t, lack)
+		return nil, false
+	}
+	if c.embeddings() && dialect.For(t.Speaks()).ID() != translate.OpenAI {
+		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Speaks() + ", which has no embeddings"}
 		c.skip(t, "cannot_translate")
 		return nil, false
 	}
-	body, err := c.bodyFor(t, dialect.For(t.Dialect))
+	body, err := c.bodyFor(t, dialect.For(t.Speaks()))
 	if err == nil {
 		return body, true
 	}
@@ -278,13 +305,17 @@ func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
 	} else {
 		c.untranslatable = &translate.Error{Message: err.Error()}
 	}
+	c.unservableCode = ""
 	c.skip(t, "cannot_translate")
 	return nil, false
 }
 
-// skip notes a target the request did not try, and why.
+// skip notes a target the request did not try, and why, in the request
+// log and the x-backstop-skipped header. A skip is no failure of the
+// target's: nothing is recorded against its health or breaker.
 func (c *call) skip(t *route.Target, why string) {
 	c.trail = append(c.trail, attemptRecord{Target: t.Name, Result: why, Millis: c.s.since(c.start).Milliseconds(), Decision: "skip"})
+	c.w.Header().Add(HeaderSkipped, t.Name+"="+why)
 }
 
 // admit asks chain[i]'s breaker for an attempt. A route never ejects all

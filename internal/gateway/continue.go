@@ -55,7 +55,7 @@ func (c *call) continuationTarget(from *route.Target) (*route.Target, breaker.Pe
 	n := len(c.chain)
 	for k := 1; k < n; k++ {
 		t := c.chain[(at+k)%n]
-		if !t.Prefill || dialect.For(t.Dialect).ID() != translate.OpenAI {
+		if !t.Prefill || dialect.For(t.Speaks()).ID() != translate.OpenAI || t.Lacks(c.req.Needs) != "" {
 			continue
 		}
 		b := c.route.Breaker(t)
@@ -76,7 +76,7 @@ func (c *call) continuationTarget(from *route.Target) (*route.Target, breaker.Pe
 // answer, or at least its beginning: after t's first content chunk, a
 // failure of t is the stream's end, told to the client by t's pump.
 func (c *call) continueOn(t *route.Target, permit breaker.Permit, from *route.Target, cause *failure.Error) bool {
-	body, err := openai.WithAssistantPrefill(c.client.RewriteModel(c.body, c.req, t.QuotedModel), string(c.partial))
+	body, err := openai.WithAssistantPrefill(c.client.RewriteModel(c.body, c.req, t.QuotedModel, int64(t.Caps.MaxOutputTokens)), string(c.partial))
 	if err != nil {
 		permit.Report(false, false)
 		return false

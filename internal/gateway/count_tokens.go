@@ -5,16 +5,17 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/backstophq/backstop/internal/anthropic"
 	"github.com/backstophq/backstop/internal/dialect"
 )
 
 // countTokens serves POST /v1/messages/count_tokens, which Claude Code
 // calls to size its context. The gateway estimates the count itself, at
-// about four characters a token over the system prompt, the messages and
-// the tool definitions, so that the answer does not depend on which
-// provider a route would pick. The estimate is documented as one.
+// four bytes a token over the JSON of the system prompt, the messages and
+// the tool definitions (internal/tokens), so that the answer does not
+// depend on which provider a route would pick, and is the very estimate
+// routing checks context windows with. The estimate is documented as one.
 func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 	d := dialect.Anthropic
 	id := requestID(r)
@@ -38,45 +39,8 @@ func (s *Server) countTokens(w http.ResponseWriter, r *http.Request) {
 		d.WriteError(w, dialect.APIError{Status: http.StatusBadRequest, Message: "model and messages are required."}, id)
 		return
 	}
-	chars := textChars(req.System) + textChars(req.Messages) + utf8.RuneCount(req.Tools)
-	out := []byte(`{"input_tokens":` + strconv.Itoa(max(1, chars/4)) + `}`)
+	out := []byte(`{"input_tokens":` + strconv.Itoa(max(1, anthropic.PromptTokens(body))) + `}`)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(out)))
 	_, _ = w.Write(out)
-}
-
-// textChars counts the characters of every string inside a JSON value:
-// the text of messages and blocks, without the JSON around it.
-func textChars(raw json.RawMessage) int {
-	if len(raw) == 0 {
-		return 0
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return 0
-	}
-	return countStrings(v)
-}
-
-func countStrings(v any) int {
-	switch x := v.(type) {
-	case string:
-		return utf8.RuneCountInString(x)
-	case []any:
-		n := 0
-		for _, e := range x {
-			n += countStrings(e)
-		}
-		return n
-	case map[string]any:
-		n := 0
-		for k, e := range x {
-			if k == "type" || k == "role" || k == "cache_control" {
-				continue
-			}
-			n += countStrings(e)
-		}
-		return n
-	}
-	return 0
 }

@@ -16,6 +16,11 @@ const (
 	HeaderFallback  = "X-Backstop-Fallback"
 	HeaderExhausted = "X-Backstop-Exhausted"
 	HeaderDrill     = "X-Backstop-Drill"
+	// HeaderSkipped lists the targets a request did not try, each as
+	// "target=reason" (images, tools, json_schema, embeddings,
+	// context_window, cannot_translate, breaker_open), one header line
+	// per target, in chain order.
+	HeaderSkipped = "X-Backstop-Skipped"
 	// HeaderShouldRetry tells OpenAI and Anthropic SDKs whether to retry a
 	// failed request. The gateway has already retried and failed over, so
 	// its errors say "false": a client retrying on top would multiply the

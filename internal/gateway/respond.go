@@ -26,7 +26,11 @@ func (c *call) exhausted(t *route.Target, last *failure.Error, deadline bool) {
 	if c.attempts == 0 && c.untranslatable != nil {
 		// No target of the route can express this request.
 		e := c.untranslatable
-		c.reject(dialect.APIError{Status: http.StatusBadRequest, Param: e.Param, Code: "unsupported_parameter",
+		code := c.unservableCode
+		if code == "" {
+			code = "unsupported_parameter"
+		}
+		c.reject(dialect.APIError{Status: http.StatusBadRequest, Param: e.Param, Code: code,
 			Message: "No target of route `" + c.route.Name + "` can take this request: " + e.Error()})
 		c.done = true
 		return
@@ -94,7 +98,7 @@ func (c *call) refused(t *route.Target, ferr *failure.Error) {
 	h.Set(HeaderTarget, t.Name)
 	h.Set(HeaderAttempts, itoa(c.attempts))
 	h.Set(HeaderShouldRetry, "false")
-	if ferr.Kind == failure.Status && ferr.Status >= 400 && ferr.Status < 500 &&
+	if (ferr.Kind == failure.Status || ferr.Kind == failure.ContextLength) && ferr.Status >= 400 && ferr.Status < 500 &&
 		ferr.Status != http.StatusUnauthorized && ferr.Status != http.StatusForbidden && ferr.Status != http.StatusNotFound {
 		u := ferr.Upstream
 		msg := u.Message

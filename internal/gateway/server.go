@@ -105,6 +105,9 @@ func (s *Server) SetRouter(router *route.Router) *route.Router {
 				st.instruments[instrumentKey{r, m.Target}] = s.opts.Metrics.For(name, m.Target.Name)
 			}
 		}
+		if f := r.ContextFallback; f != nil && st.instruments[instrumentKey{r, f}] == nil {
+			st.instruments[instrumentKey{r, f}] = s.opts.Metrics.For(name, f.Name)
+		}
 	}
 	st.models = openai.ModelList(router.Names(), s.clock.Now().Unix(), "backstop")
 	if old := s.state.Swap(st); old != nil {

@@ -145,3 +145,66 @@ func Splice(data []byte, start, end int, with []byte) []byte {
 	out = append(out, with...)
 	return append(out, data[end:]...)
 }
+
+// Elements calls fn for every element of the JSON array in data (valid
+// JSON), with the span data[start:end] of the element, until fn returns
+// false. It reports false when data is not an array. Like Members, it
+// does not allocate.
+func Elements(data []byte, fn func(start, end int) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '[' {
+		return false
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return true
+	}
+	for i < len(data) {
+		end := skipValue(data, i)
+		if !fn(i, end) {
+			return true
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) || data[i] == ']' {
+			return true
+		}
+		i = skipSpace(data, i+1) // the comma
+	}
+	return true
+}
+
+// Field returns the value of the member key of the JSON object in data
+// (valid JSON), or nil when data is not an object or has no such member.
+func Field(data []byte, key string) []byte {
+	var val []byte
+	Members(data, func(k []byte, start, end int) bool {
+		if string(k) == key {
+			val = data[start:end]
+			return false
+		}
+		return true
+	})
+	return val
+}
+
+// IsEmptyArray reports whether val, a valid JSON value, is an array with
+// no elements.
+func IsEmptyArray(val []byte) bool {
+	return len(val) >= 2 && val[0] == '[' && len(bytes.TrimSpace(val[1:len(val)-1])) == 0
+}
+
+// Int reads val as a non-negative JSON integer of at most 18 digits,
+// without allocating; ok is false for anything else (a sign, a fraction,
+// an exponent, null).
+func Int(val []byte) (n int64, ok bool) {
+	if len(val) == 0 || len(val) > 18 {
+		return 0, false
+	}
+	for _, c := range val {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}

@@ -21,6 +21,8 @@ type content struct {
 	name   string
 	tokens int  // length of a text answer
 	prefix bool // text answers start with "[name]"
+	// noTools answers text even when the request offers tools.
+	noTools bool
 }
 
 // answer is one choice. A text answer streams one piece per content chunk;
@@ -60,7 +62,7 @@ func (c content) answer(req *chatRequest, choice int) answer {
 	last := req.Messages[len(req.Messages)-1]
 	var a answer
 	switch {
-	case len(req.Tools) > 0 && req.ToolChoice != "none" && last.Role == "user":
+	case len(req.Tools) > 0 && req.ToolChoice != "none" && last.Role == "user" && !c.noTools:
 		a.Call = c.toolCall(rng, req)
 		a.Finish = "tool_calls"
 		if req.MaxTokens > 0 && len(a.Call.Args) > req.MaxTokens {

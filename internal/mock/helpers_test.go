@@ -21,7 +21,10 @@ func TestMain(m *testing.M) {
 	// half-closes the connection and lingers 500 ms on purpose (see
 	// closeWriteAndWait); that goroutine ends by itself, later than goleak
 	// waits.
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("net/http.(*conn).closeWriteAndWait"))
+	// google.golang.org/genai's dependencies start opencensus's stats
+	// worker from an init function; it lives as long as the process.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("net/http.(*conn).closeWriteAndWait"),
+		goleak.IgnoreTopFunction("go.opencensus.io/stats/view.(*worker).start"))
 }
 
 // testTimeout bounds every wait in these tests, so that a bug fails the

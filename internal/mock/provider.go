@@ -23,6 +23,7 @@ type providerConfig struct {
 	models     []string
 	keys       []string
 	fault      Fault
+	noTools    bool
 	region     string // Bedrock's SigV4 scope, when set
 }
 
@@ -45,11 +46,19 @@ func WithModels(ids ...string) ProviderOption {
 
 // WithAPIKeys makes the provider answer 401 invalid_api_key unless the
 // request has "Authorization: Bearer <one of keys>" (on the Anthropic paths:
-// 401 authentication_error unless "x-api-key: <one of keys>"). By default
-// any key, or none, is accepted.
+// 401 authentication_error unless "x-api-key: <one of keys>"; on the Gemini
+// paths: 400 API_KEY_INVALID unless x-goog-api-key or ?key= is one). By
+// default any key, or none, is accepted, except on the Gemini paths, which
+// want some key, as Google does.
 func WithAPIKeys(keys ...string) ProviderOption {
 	return func(c *providerConfig) { c.keys = append([]string(nil), keys...) }
 }
+
+// WithoutToolCalls makes the provider answer with text even when a
+// request offers tools, for clients that offer tools on every request
+// (Claude Code) when a test wants a plain answer rather than a tool run.
+// By default a user turn with tools gets a tool call.
+func WithoutToolCalls() ProviderOption { return func(c *providerConfig) { c.noTools = true } }
 
 // WithFault starts the provider with a fault already set.
 func WithFault(f Fault) ProviderOption { return func(c *providerConfig) { c.fault = f } }
@@ -95,7 +104,7 @@ func newProvider(s *Simulator, name string, cfg providerConfig, ln net.Listener)
 		name:    name,
 		cfg:     cfg,
 		addr:    ln.Addr().String(),
-		content: content{seed: s.opts.Seed, name: name, tokens: cfg.tokens, prefix: cfg.namePrefix},
+		content: content{seed: s.opts.Seed, name: name, tokens: cfg.tokens, prefix: cfg.namePrefix, noTools: cfg.noTools},
 		stats:   newRecorder(s.opts.Recent),
 		draw:    rand.New(rand.NewPCG(s.opts.Seed, h)),
 	}
@@ -278,12 +287,16 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if readErr != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(readErr, &tooBig) {
-			if isAnthropicPath(r.URL.Path) {
+			switch {
+			case isAnthropicPath(r.URL.Path):
 				writeAnthropicError(sw, errMessageTooLarge(tooBig.Limit))
-			} else if isBedrockPath(r.URL.Path) {
+			case isBedrockPath(r.URL.Path):
 				writeBedrockError(sw, bedrockError{status: http.StatusRequestEntityTooLarge, exception: "ValidationException",
 					message: fmt.Sprintf("Input is too long: the limit is %d bytes.", tooBig.Limit)})
-			} else {
+			case isGeminiPath(r.URL.Path):
+				writeGeminiError(sw, &geminiError{Code: http.StatusRequestEntityTooLarge, Status: "INVALID_ARGUMENT",
+					Message: fmt.Sprintf("Request payload size exceeds the limit: %d bytes.", tooBig.Limit)})
+			default:
 				writeError(sw, errTooLarge(tooBig.Limit))
 			}
 		}
@@ -312,6 +325,14 @@ func (x *exchange) answer() {
 		x.anthropic()
 		return
 	}
+	if deployment, op, ok := azureRoute(x.r.URL.Path); ok {
+		x.azure(deployment, op)
+		return
+	}
+	if isGeminiPath(x.r.URL.Path) {
+		x.gemini()
+		return
+	}
 	if isBedrockPath(x.r.URL.Path) {
 		x.bedrock()
 		return
@@ -337,6 +358,8 @@ func (x *exchange) earlyFault() bool {
 		<-x.r.Context().Done()
 	case f.Status != 0 && isAnthropicPath(x.r.URL.Path):
 		x.writeMessageStatusFault()
+	case f.Status != 0 && isGeminiPath(x.r.URL.Path):
+		x.writeGeminiStatusFault()
 	case f.Status != 0 && isBedrockPath(x.r.URL.Path):
 		x.writeBedrockStatusFault()
 	case f.Status != 0:

@@ -4,9 +4,12 @@
 //
 // A Simulator owns providers; each provider listens on its own address and
 // speaks the OpenAI dialect (chat completions, streamed or not, models,
-// embeddings) and, on /v1/messages, the Anthropic Messages dialect,
-// faithfully enough that the official openai-go and anthropic-sdk-go SDKs
-// accept every normal answer and report every error answer as an error.
+// embeddings; also under Azure OpenAI's /openai/deployments/{deployment}/
+// paths, with api-version and api-key required), on /v1/messages the
+// Anthropic Messages dialect and, on /v1beta/models/{model}:generateContent,
+// Google's Gemini dialect, faithfully enough that the official openai-go,
+// anthropic-sdk-go and google.golang.org/genai SDKs accept every normal
+// answer and report every error answer as an error.
 // Answers are deterministic: the same seed, provider name and conversation
 // give the same text, in either dialect. Faults (see Fault) are set per provider from Go, from a
 // scenario file's timeline (see Scenario and Simulator.Play) or over the

@@ -32,6 +32,8 @@ type Recorded struct {
 	Time   time.Time `json:"time"`
 	Method string    `json:"method"`
 	Path   string    `json:"path"`
+	// Query is the URL's raw query (Azure's api-version rides there).
+	Query string `json:"query,omitempty"`
 	// Model and Stream are read from the body when it is a JSON object
 	// with such fields, and on the Bedrock paths from the path (the model
 	// id, and whether the operation streams); otherwise they are zero.
@@ -83,7 +85,7 @@ func (rc *recorder) begin(r *http.Request, body []byte, now time.Time) *entry {
 		peek.Model, peek.Stream = op.model, op.stream()
 	}
 	e := &entry{Recorded: Recorded{
-		Time: now, Method: r.Method, Path: r.URL.Path, Model: peek.Model, Stream: peek.Stream,
+		Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Model: peek.Model, Stream: peek.Stream,
 		Header: r.Header.Clone(), BodySize: len(body), Body: body,
 	}}
 	rc.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // ChatRequest is what the gateway needs to know of a chat completion
@@ -23,8 +24,33 @@ type ChatRequest struct {
 	Stream bool
 	// IncludeUsage reports stream_options.include_usage.
 	IncludeUsage bool
+	// Needs is what a target must be able to do to serve the request.
+	Needs Needs
 
 	modelStart, modelEnd int // the model value's span in the body
+	// The spans of max_tokens and max_completion_tokens, when they are
+	// integers; 0, 0 when absent.
+	maxStart, maxEnd, mctStart, mctEnd int
+}
+
+// Needs is what serving a request takes, read by the same single scan of
+// the top level that finds the model: no second decode of the body.
+type Needs struct {
+	// Images: a message holds an image part; ImageParam is the first
+	// one's path, e.g. "messages[0].content[1]".
+	Images     bool
+	ImageParam string
+	// Tools: the request defines tools (a non-empty tools or functions).
+	Tools bool
+	// JSONSchema: response_format asks for a json_schema.
+	JSONSchema bool
+	// PromptBytes is the size of the prompt's JSON: messages plus tool
+	// definitions (or an embeddings request's input), for the token
+	// estimate (internal/tokens).
+	PromptBytes int
+	// MaxTokens is the output the request asks for at most
+	// (max_completion_tokens, else max_tokens); 0 when it says nothing.
+	MaxTokens int64
 }
 
 // RequestError is a client error: the request is not a valid chat
@@ -64,6 +90,32 @@ func ParseChat(body []byte) (ChatRequest, *RequestError) {
 				return &RequestError{Param: "messages", Code: "empty_array", Message: "'messages' must contain at least one message."}
 			}
 			sawMessages = true
+			req.Needs.PromptBytes += len(val)
+			if bytes.Contains(val, imageType) {
+				req.Needs.ImageParam = firstImage(val)
+				req.Needs.Images = req.Needs.ImageParam != ""
+			}
+		case "tools", "functions":
+			req.Needs.PromptBytes += len(val)
+			if val[0] == '[' && !jsonscan.IsEmptyArray(val) {
+				req.Needs.Tools = true
+			}
+		case "response_format":
+			if val[0] == '{' && string(jsonscan.Field(val, "type")) == `"json_schema"` {
+				req.Needs.JSONSchema = true
+			}
+		case "max_tokens":
+			if n, ok := jsonscan.Int(val); ok {
+				req.maxStart, req.maxEnd = start, end
+				if req.mctEnd == 0 {
+					req.Needs.MaxTokens = n
+				}
+			}
+		case "max_completion_tokens":
+			if n, ok := jsonscan.Int(val); ok {
+				req.mctStart, req.mctEnd = start, end
+				req.Needs.MaxTokens = n
+			}
 		case "stream":
 			switch string(val) {
 			case "true":
@@ -104,6 +156,65 @@ func ParseChat(body []byte) (ChatRequest, *RequestError) {
 // JSON string literal (quotes included). Every other byte is kept.
 func RewriteModel(body []byte, req ChatRequest, model []byte) []byte {
 	return jsonscan.Splice(body, req.modelStart, req.modelEnd, model)
+}
+
+// RewriteModelCapped is RewriteModel that also lowers max_tokens and
+// max_completion_tokens to limit where they ask for more, splicing the
+// new values in: every other byte is kept. limit <= 0 means no cap.
+func RewriteModelCapped(body []byte, req ChatRequest, model []byte, limit int64) []byte {
+	out := RewriteModel(body, req, model)
+	if limit <= 0 {
+		return out
+	}
+	// Spans after the model's shift by the model's change in length.
+	shift := len(model) - (req.modelEnd - req.modelStart)
+	at := func(i int) int {
+		if i > req.modelStart {
+			return i + shift
+		}
+		return i
+	}
+	spans := [2][2]int{{req.maxStart, req.maxEnd}, {req.mctStart, req.mctEnd}}
+	if spans[0][0] < spans[1][0] { // splice the later one first
+		spans[0], spans[1] = spans[1], spans[0]
+	}
+	capped := strconv.AppendInt(nil, limit, 10)
+	for _, sp := range spans {
+		if sp[1] == 0 {
+			continue
+		}
+		start, end := at(sp[0]), at(sp[1])
+		if n, ok := jsonscan.Int(out[start:end]); ok && n > limit {
+			out = jsonscan.Splice(out, start, end, capped)
+		}
+	}
+	return out
+}
+
+// imageType is how an image part of a message names its type.
+var imageType = []byte(`"image_url"`)
+
+// firstImage returns the path of the first image part in messages, a
+// JSON array, e.g. "messages[0].content[1]"; "" when there is none (the
+// text "image_url" appeared elsewhere).
+func firstImage(messages []byte) string {
+	param := ""
+	i := 0
+	jsonscan.Elements(messages, func(start, end int) bool {
+		content := jsonscan.Field(messages[start:end], "content")
+		j := 0
+		jsonscan.Elements(content, func(ps, pe int) bool {
+			if bytes.Equal(jsonscan.Field(content[ps:pe], "type"), imageType) {
+				param = "messages[" + strconv.Itoa(i) + "].content[" + strconv.Itoa(j) + "]"
+				return false
+			}
+			j++
+			return true
+		})
+		i++
+		return param == ""
+	})
+	return param
 }
 
 // Quote returns s as a JSON string literal.
@@ -185,6 +296,7 @@ func ParseEmbeddings(body []byte) (ChatRequest, *RequestError) {
 				return &RequestError{Param: "input", Message: "'input' must not be null."}
 			}
 			sawInput = true
+			req.Needs.PromptBytes = len(val)
 		}
 		return nil
 	})

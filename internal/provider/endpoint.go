@@ -112,7 +112,7 @@ func statusFailure(resp *http.Response, parse func([]byte) (failure.UpstreamErro
 	} else {
 		f.Err = fmt.Errorf("%s with a non-JSON body of %d bytes", resp.Status, len(body))
 	}
-	return f
+	return f.Classified()
 }
 
 // Name returns the provider's name.

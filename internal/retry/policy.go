@@ -110,7 +110,7 @@ func (p *Policy) allow(on string) error {
 
 // Retryable reports whether the policy retries failure e at all.
 func (p *Policy) Retryable(e *failure.Error) bool {
-	if e.Kind == failure.Status {
+	if e.Kind == failure.Status || e.Kind == failure.ContextLength {
 		s := e.Status
 		return s >= 0 && s < 640 && p.statuses[s/64]&(1<<(s%64)) != 0
 	}

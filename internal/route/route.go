@@ -38,6 +38,8 @@ type Target struct {
 	Price config.Price
 	// Prefill says the target continues a trailing assistant message.
 	Prefill bool
+	// Caps are what requests the target can serve.
+	Caps Capabilities
 	// identity is what must stay the same across a reload for the
 	// target's health to carry over: its provider's type and endpoint,
 	// and its model.
@@ -48,6 +50,16 @@ type Target struct {
 	Breakers []*breaker.Breaker
 	// ttft is the target's TTFT percentiles at the last table update.
 	ttft atomic.Pointer[health.Percentiles]
+}
+
+// Speaks is the wire format of requests to t: Dialect, or, for a Target
+// built without one (by hand, in tests), what its provider speaks for
+// Model.
+func (t *Target) Speaks() string {
+	if t.Dialect != "" || t.Provider == nil {
+		return t.Dialect
+	}
+	return provider.DialectOf(t.Provider, t.Model)
 }
 
 // Member is a primary target of a route with its base weight.
@@ -79,8 +91,12 @@ type Route struct {
 	Strategy  Strategy
 	Members   []Member
 	Fallbacks []*Target
-	Retry     *retry.Policy
-	Timeouts  Timeouts
+	// ContextFallback takes the requests too long for the targets they
+	// would otherwise use (by estimate, or refused by a provider as over
+	// its context length); nil when the route has none.
+	ContextFallback *Target
+	Retry           *retry.Policy
+	Timeouts        Timeouts
 	// Headers are the canonical names of the request headers copied to
 	// every attempt: the built-in set, the config's global list and the
 	// route's own.

@@ -80,7 +80,8 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model), Dialect: provider.DialectOf(p, tc.Model),
 			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
 			Health: health.NewWindow(opts.Clock, span, healthBuckets(span)),
-			Price:  tc.Price, Prefill: tc.Prefill,
+			Price:  tc.Price, Prefill: tc.HasPrefill(),
+			Caps:     capabilities(tc, cfg.Providers[tc.Provider].Type),
 			identity: cfg.Providers[tc.Provider].Type + " " + cfg.Providers[tc.Provider].BaseURL + " " + tc.Model,
 		}
 	}
@@ -105,6 +106,8 @@ func newProvider(name string, pc *config.Provider, userAgent string) (provider.P
 		return provider.NewAnthropic(name, pc, userAgent)
 	case config.ProviderAzure:
 		return provider.NewAzure(name, pc, userAgent)
+	case config.ProviderGemini:
+		return provider.NewGemini(name, pc, userAgent)
 	case config.ProviderBedrock:
 		return provider.NewBedrock(name, pc, userAgent)
 	}
@@ -147,6 +150,13 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string, opt
 		}
 		r.Fallbacks = append(r.Fallbacks, t)
 	}
+	if rc.ContextFallback != "" {
+		t, ok := rt.targets[rc.ContextFallback]
+		if !ok {
+			return nil, fmt.Errorf("routes.%s.context_fallback: unknown target %q", name, rc.ContextFallback)
+		}
+		r.ContextFallback = t
+	}
 	r.Breakers = make(map[*Target]*breaker.Breaker, len(r.Members)+len(r.Fallbacks))
 	r.breakerConfig = rc.Breaker
 	bc := breakerConfig(rc.Breaker)
@@ -158,6 +168,9 @@ func (rt *Router) buildRoute(name string, rc *config.Route, global []string, opt
 		if r.Breakers[m.Target] == nil { // weight 0: not in the chain, still listed
 			r.Breakers[m.Target] = breaker.New(bc, clk)
 		}
+	}
+	if f := r.ContextFallback; f != nil && r.Breakers[f] == nil {
+		r.Breakers[f] = breaker.New(bc, clk)
 	}
 	for t, b := range r.Breakers {
 		t.Breakers = append(t.Breakers, b)

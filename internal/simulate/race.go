@@ -119,7 +119,7 @@ func (q *request) continues(a *attempt) bool {
 	return q.s.route.ContinueOnCut && openAI(a.t)
 }
 
-func openAI(t *route.Target) bool { return dialect.For(t.Dialect).ID() == translate.OpenAI }
+func openAI(t *route.Target) bool { return dialect.For(t.Speaks()).ID() == translate.OpenAI }
 
 // continuationTarget is call.continuationTarget: the first target after
 // from in the chain, wrapping round, that speaks OpenAI, takes a prefill

@@ -90,6 +90,9 @@ func encodeAnthropicRequest(req *Request, model string) ([]byte, error) {
 	}
 	if out.MaxTokens <= 0 {
 		out.MaxTokens = defaultMaxTokens
+		if req.OutputCap > 0 {
+			out.MaxTokens = min(defaultMaxTokens, req.OutputCap)
+		}
 	}
 	if out.Messages == nil {
 		out.Messages = []anMessage{}

@@ -418,9 +418,9 @@ func converseImage(m *Media, path string) (*cvImage, error) {
 	return &cvImage{Format: format, Source: cvSource{Bytes: m.Data}}, nil
 }
 
-// validBase64 reports whether s is standard base64, which Bedrock decodes
-// (a blob member); a client's bad data is refused here, naming its field,
-// rather than by Bedrock after a round trip.
+// validBase64 reports whether s is non-empty standard base64, which
+// Bedrock and Gemini decode (a blob); a client's bad data is refused here,
+// naming its field, rather than by the provider after a round trip.
 func validBase64(s string) bool {
 	_, err := base64.StdEncoding.DecodeString(s)
 	return err == nil && s != ""

@@ -14,6 +14,8 @@ const (
 	OpenAI Dialect = "openai"
 	// Anthropic is Anthropic Messages.
 	Anthropic Dialect = "anthropic"
+	// Gemini is Google's Gemini API (generateContent).
+	Gemini Dialect = "gemini"
 )
 
 // ErrMalformed wraps every failure to read a provider's response, stream
@@ -56,6 +58,7 @@ var codecs = map[Dialect]*codec{
 	OpenAI:    &openAICodec,
 	Anthropic: &anthropicCodec,
 	Converse:  &converseCodec,
+	Gemini:    &geminiCodec,
 }
 
 func codecOf(d Dialect) (*codec, error) {
@@ -70,6 +73,14 @@ func codecOf(d Dialect) (*codec, error) {
 // provider's, with the provider's model set. A request that the target
 // cannot express fails with an *Error naming the field.
 func ConvertRequest(from, to Dialect, body []byte, model string) ([]byte, error) {
+	return ConvertRequestCapped(from, to, body, model, 0)
+}
+
+// ConvertRequestCapped is ConvertRequest for a target whose answers are
+// capped at outputCap tokens (its max_output_tokens; 0 for no cap): a
+// larger max_tokens is lowered to it, and a default max_tokens is at most
+// it.
+func ConvertRequestCapped(from, to Dialect, body []byte, model string, outputCap int) ([]byte, error) {
 	src, err := codecOf(from)
 	if err != nil {
 		return nil, err
@@ -81,6 +92,12 @@ func ConvertRequest(from, to Dialect, body []byte, model string) ([]byte, error)
 	req, err := src.decodeRequest(body)
 	if err != nil {
 		return nil, err
+	}
+	if outputCap > 0 {
+		req.OutputCap = outputCap
+		if req.MaxTokens > outputCap {
+			req.MaxTokens = outputCap
+		}
 	}
 	return dst.encodeRequest(req, model)
 }

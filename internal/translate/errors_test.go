@@ -173,7 +173,7 @@ func TestMalformedProviderData(t *testing.T) {
 }
 
 func TestUnknownDialect(t *testing.T) {
-	if _, err := ConvertRequest("gemini", OpenAI, []byte(`{}`), "m"); err == nil {
+	if _, err := ConvertRequest("cohere", OpenAI, []byte(`{}`), "m"); err == nil {
 		t.Error("an unknown dialect must be an error")
 	}
 	if _, err := NewStream(OpenAI, "bedrock", false); err == nil {

@@ -211,3 +211,56 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// checkGeminiOutput: every event of a Gemini stream is one data line
+// holding a GenerateContentResponse or an error, and nothing follows an
+// error.
+func checkGeminiOutput(t *testing.T, out []byte) {
+	ended := false
+	for _, ev := range splitEvents(t, out) {
+		if ended {
+			t.Fatalf("event after an error: %q", ev)
+		}
+		data, ok := strings.CutPrefix(ev, "data: ")
+		if !ok || strings.Contains(data, "\n") {
+			t.Fatalf("not one data line: %q", ev)
+		}
+		geminiChunkShape(t, []byte(data))
+		ended = strings.HasPrefix(data, `{"error"`)
+	}
+}
+
+// FuzzGeminiStream: whatever a Gemini stream holds, in whatever order, the
+// translation into each client dialect is well formed, and so is a
+// Gemini stream written from an OpenAI one.
+func FuzzGeminiStream(f *testing.F) {
+	for _, s := range seedFiles(f, "gemini_stream.sse") {
+		f.Add(s, []byte(nil))
+	}
+	f.Add([]byte(nil), []byte{0, 2, 1, 4, 3, 3, 6})
+	pool := eventPool(f, "gemini_stream.sse")
+	openAIPool := eventPool(f, "openai_stream.sse")
+	f.Fuzz(func(t *testing.T, stream, order []byte) {
+		fuzzStream(t, mustStream(Gemini, OpenAI, true), pool, stream, order, checkOpenAIOutput)
+		fuzzStream(t, mustStream(Gemini, Anthropic, true), pool, stream, order, checkAnthropicOutput)
+		fuzzStream(t, mustStream(OpenAI, Gemini, true), openAIPool, nil, order, checkGeminiOutput)
+	})
+}
+
+// FuzzOpenAIToGemini: whatever the client sent, the translation is an
+// *Error or a request Gemini's SDK types accept.
+func FuzzOpenAIToGemini(f *testing.F) {
+	for _, s := range seedFiles(f, "openai_request.json") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		out, err := ConvertRequest(OpenAI, Gemini, body, geminiTarget)
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("a request error must be an *Error: %T %v", err, err)
+			}
+			return
+		}
+		checkGeminiRequest(t, out, &expectation{})
+	})
+}

@@ -24,10 +24,15 @@ const (
 	anthropicTarget = "claude-target"
 	openAITarget    = "gpt-target"
 	converseTarget  = "anthropic.claude-target-v1:0" // in the URL, never in the body
+	geminiTarget    = "gemini-target"
 )
 
 // direction is one translation a case directory may exercise: its input
 // file, its golden output file, and the structural checks on the output.
+// A direction with a prefix runs only in the cases whose name starts with
+// it, and those cases run no other direction: the gemini_* cases test the
+// Gemini codec, while the older cases' refusals, which are about their own
+// targets, stay theirs.
 type direction struct {
 	input, golden string
 	run           func(in []byte) ([]byte, error)
@@ -35,33 +40,57 @@ type direction struct {
 	// toConverse: the request goes to Converse, whose refusals
 	// expect.json may state apart (converse_refused_param).
 	toConverse bool
+	// prefix: the direction runs only in cases named with it.
+	prefix string
 }
 
 var directions = []direction{
 	{"openai_request.json", "anthropic_request.golden.json",
-		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest, false},
+		func(in []byte) ([]byte, error) { return OpenAIToAnthropic(in, anthropicTarget) }, checkAnthropicRequest, false, ""},
 	{"anthropic_request.json", "openai_request.golden.json",
-		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest, false},
-	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse, false},
-	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse, false},
+		func(in []byte) ([]byte, error) { return AnthropicToOpenAI(in, openAITarget) }, checkOpenAIRequest, false, ""},
+	{"anthropic_response.json", "openai_response.golden.json", AnthropicResponseToOpenAI, checkOpenAIResponse, false, ""},
+	{"openai_response.json", "anthropic_response.golden.json", OpenAIResponseToAnthropic, checkAnthropicResponse, false, ""},
 	{"anthropic_stream.sse", "openai_stream.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream, false},
+		func(in []byte) ([]byte, error) { return runStream(NewAnthropicToOpenAIStream(true), in) }, checkOpenAIStream, false, ""},
 	{"openai_stream.sse", "anthropic_stream.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream, false},
+		func(in []byte) ([]byte, error) { return runStream(NewOpenAIToAnthropicStream(), in) }, checkAnthropicStream, false, ""},
 	// Bedrock Converse: two sources share a target, so these goldens are
 	// named after both.
 	{"openai_request.json", "converse_request.from_openai.golden.json",
-		func(in []byte) ([]byte, error) { return ConvertRequest(OpenAI, Converse, in, converseTarget) }, checkConverseRequest, true},
+		func(in []byte) ([]byte, error) { return ConvertRequest(OpenAI, Converse, in, converseTarget) }, checkConverseRequest, true, ""},
 	{"anthropic_request.json", "converse_request.from_anthropic.golden.json",
-		func(in []byte) ([]byte, error) { return ConvertRequest(Anthropic, Converse, in, converseTarget) }, checkConverseRequest, true},
+		func(in []byte) ([]byte, error) { return ConvertRequest(Anthropic, Converse, in, converseTarget) }, checkConverseRequest, true, ""},
 	{"converse_response.json", "openai_response.from_converse.golden.json",
-		func(in []byte) ([]byte, error) { return ConvertResponse(Converse, OpenAI, in) }, checkOpenAIResponse, false},
+		func(in []byte) ([]byte, error) { return ConvertResponse(Converse, OpenAI, in) }, checkOpenAIResponse, false, ""},
 	{"converse_response.json", "anthropic_response.from_converse.golden.json",
-		func(in []byte) ([]byte, error) { return ConvertResponse(Converse, Anthropic, in) }, checkAnthropicResponse, false},
+		func(in []byte) ([]byte, error) { return ConvertResponse(Converse, Anthropic, in) }, checkAnthropicResponse, false, ""},
 	{"converse_stream.sse", "openai_stream.from_converse.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(mustStream(Converse, OpenAI, true), in) }, checkOpenAIStream, false},
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Converse, OpenAI, true), in) }, checkOpenAIStream, false, ""},
 	{"converse_stream.sse", "anthropic_stream.from_converse.golden.sse",
-		func(in []byte) ([]byte, error) { return runStream(mustStream(Converse, Anthropic, false), in) }, checkAnthropicStream, false},
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Converse, Anthropic, false), in) }, checkAnthropicStream, false, ""},
+	{"openai_request.json", "gemini_request.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertRequest(OpenAI, Gemini, in, geminiTarget) }, checkGeminiRequest, false, geminiCases},
+	{"anthropic_request.json", "gemini_request.from_anthropic.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertRequest(Anthropic, Gemini, in, geminiTarget) }, checkGeminiRequest, false, geminiCases},
+	{"gemini_response.json", "openai_response.from_gemini.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertResponse(Gemini, OpenAI, in) }, checkOpenAIResponse, false, geminiCases},
+	{"gemini_response.json", "anthropic_response.from_gemini.golden.json",
+		func(in []byte) ([]byte, error) { return ConvertResponse(Gemini, Anthropic, in) }, checkAnthropicResponse, false, geminiCases},
+	{"gemini_stream.sse", "openai_stream.from_gemini.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Gemini, OpenAI, true), in) }, checkOpenAIStream, false, geminiCases},
+	{"gemini_stream.sse", "anthropic_stream.from_gemini.golden.sse",
+		func(in []byte) ([]byte, error) { return runStream(mustStream(Gemini, Anthropic, true), in) }, checkAnthropicStream, false, geminiCases},
+}
+
+// geminiCases is the prefix of the cases of Gemini's directions.
+const geminiCases = "gemini_"
+
+func (d direction) runsIn(dir string) bool {
+	if d.prefix == "" {
+		return !strings.HasPrefix(dir, geminiCases)
+	}
+	return strings.HasPrefix(dir, d.prefix)
 }
 
 func mustStream(provider, client Dialect, includeUsage bool) Stream {
@@ -96,6 +125,8 @@ type expectation struct {
 	// Converse, by source dialect ("openai", "anthropic"); "" means not
 	// refused.
 	ConverseRefusedParam map[string]string `json:"converse_refused_param"`
+
+	ToGemini map[string]any `json:"to_gemini"`
 
 	source string // the direction's source dialect, set by forDirection
 }
@@ -134,6 +165,9 @@ func runCase(t *testing.T, dir string) {
 	}
 	ran := 0
 	for _, d := range directions {
+		if !d.runsIn(filepath.Base(dir)) {
+			continue
+		}
 		in, err := os.ReadFile(filepath.Join(dir, d.input))
 		if errors.Is(err, os.ErrNotExist) {
 			continue

@@ -41,6 +41,10 @@ type Request struct {
 	JSON *JSONFormat
 	// MaxTokens caps the answer; 0 means not set.
 	MaxTokens int
+	// OutputCap is the target's max_output_tokens, 0 for none. MaxTokens
+	// is already at most OutputCap; an encoder that must choose a default
+	// max_tokens (Anthropic's is required) chooses at most this.
+	OutputCap int
 	// Temperature, TopP and TopK are the sampling settings, nil when unset.
 	// Temperature is the client's value; each encoder clamps it into its
 	// dialect's range (OpenAI 0–2, Anthropic 0–1).

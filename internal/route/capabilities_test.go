@@ -1,0 +1,82 @@
+package route
+
+import (
+	"testing"
+
+	"github.com/backstophq/backstop/internal/config"
+	"github.com/backstophq/backstop/internal/dialect"
+)
+
+func TestTargetLacks(t *testing.T) {
+	all := Capabilities{Tools: true, Vision: true, JSONSchema: true, Embeddings: true}
+	textOnly := all
+	textOnly.Vision = false
+	noTools := all
+	noTools.Tools, noTools.JSONSchema = false, false
+	small := all
+	small.ContextWindow = 8000
+	capped := small
+	capped.MaxOutputTokens = 1000
+	tests := []struct {
+		name string
+		caps Capabilities
+		n    dialect.Needs
+		want Lack
+	}{
+		{"capable target, plain request", all, dialect.Needs{PromptTokens: 100000, MaxTokens: 100000}, ""},
+		{"image to text-only", textOnly, dialect.Needs{Images: true}, LacksVision},
+		{"text to text-only", textOnly, dialect.Needs{Tools: true}, ""},
+		{"tools to no tools", noTools, dialect.Needs{Tools: true}, LacksTools},
+		{"json schema", noTools, dialect.Needs{JSONSchema: true}, LacksJSONSchema},
+		{"embeddings", Capabilities{}, dialect.Needs{Embeddings: true}, LacksEmbeddings},
+		{"fits the window", small, dialect.Needs{PromptTokens: 3000, MaxTokens: 5000}, ""},
+		{"over the window with its max", small, dialect.Needs{PromptTokens: 3000, MaxTokens: 5001}, LacksContextWindow},
+		{"prompt alone over the window", small, dialect.Needs{PromptTokens: 9000}, LacksContextWindow},
+		{"the cap makes room", capped, dialect.Needs{PromptTokens: 7000, MaxTokens: 128000}, ""},
+		{"unknown window is no limit", all, dialect.Needs{PromptTokens: 1 << 30}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := &Target{Name: "t", Caps: tt.caps}
+			if got := target.Lacks(tt.n); got != tt.want {
+				t.Fatalf("Lacks = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCapabilitiesFromConfig(t *testing.T) {
+	cfg, err := config.Parse([]byte(`
+providers: {o: {type: openai}, a: {type: anthropic}}
+targets:
+  gpt: {provider: o, model: m, capabilities: {vision: false, context_window: 128000, max_output_tokens: 16384}}
+  claude: {provider: a, model: m, prefill: true}
+  local: {provider: o, model: m, capabilities: {embeddings: false, prefill: true}}
+routes: {r: {targets: [gpt, local], fallbacks: [claude], context_fallback: claude}}
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := Build(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	ts := rt.Targets()
+	want := map[string]Capabilities{
+		"gpt":    {Tools: true, JSONSchema: true, Embeddings: true, ContextWindow: 128000, MaxOutputTokens: 16384},
+		"claude": {Tools: true, Vision: true, JSONSchema: true},
+		"local":  {Tools: true, Vision: true, JSONSchema: true},
+	}
+	for name, c := range want {
+		if ts[name].Caps != c {
+			t.Errorf("%s: caps %+v, want %+v", name, ts[name].Caps, c)
+		}
+	}
+	if !ts["claude"].Prefill || !ts["local"].Prefill || ts["gpt"].Prefill {
+		t.Errorf("prefill from either key: claude %v local %v gpt %v", ts["claude"].Prefill, ts["local"].Prefill, ts["gpt"].Prefill)
+	}
+	if r := rt.Route("r"); r.ContextFallback != ts["claude"] {
+		t.Errorf("context fallback %v", r.ContextFallback)
+	}
+}
