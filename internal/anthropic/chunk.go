@@ -3,6 +3,8 @@ package anthropic
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/backstophq/backstop/internal/jsonscan"
 )
 
 // Stream event types, as they appear on the event: line and in the data's
@@ -60,12 +62,12 @@ func Classify(name, data []byte) ChunkKind {
 	case EventContentBlockStart:
 		return classifyBlockStart(data)
 	case EventContentBlockDelta, EventMessageDelta:
-		if !json.Valid(data) {
+		if !jsonscan.Valid(data) {
 			return Garbage
 		}
 		return Content
 	case EventMessageStart, EventContentBlockStop:
-		if !json.Valid(data) {
+		if !jsonscan.Valid(data) {
 			return Garbage
 		}
 		return Preamble
@@ -102,7 +104,7 @@ func eventType(name, data []byte) (typ []byte, ok bool) {
 		return name, true
 	}
 	data = bytes.TrimSpace(data)
-	if !json.Valid(data) {
+	if !jsonscan.Valid(data) {
 		return nil, false
 	}
 	var quoted []byte

@@ -72,7 +72,7 @@ func (e *RequestError) AsError() Error {
 // rules.
 func ParseMessages(body []byte) (MessagesRequest, *RequestError) {
 	var req MessagesRequest
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return req, invalidJSON(body)
 	}
 	var sawMessages bool

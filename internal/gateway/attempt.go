@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
+	"github.com/backstophq/backstop/internal/jsonscan"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/provider"
@@ -146,7 +146,7 @@ func (a *try) readBody() *failure.Error {
 	// time to first token, as far as the gateway can tell.
 	a.ttft = a.c.s.since(a.start)
 	a.dog.idle(a.c.s.clock, a.c.route.Timeouts.Idle)
-	body, err := io.ReadAll(io.LimitReader(a.resp.Body, maxResponseBody+1))
+	body, err := readAnswer(a.resp)
 	if err != nil {
 		return a.classify(err)
 	}
@@ -154,7 +154,7 @@ func (a *try) readBody() *failure.Error {
 	switch {
 	case len(body) > maxResponseBody:
 		return failure.Newf(failure.Malformed, "answer over %d bytes", maxResponseBody)
-	case !json.Valid(body):
+	case !jsonscan.Valid(body):
 		return failure.Newf(failure.Malformed, "answer of %d bytes is not JSON", len(body))
 	}
 	if u, failed := a.up.BodyError(body); failed {
@@ -228,24 +228,28 @@ func (a *try) deliver() *failure.Error {
 	c.served, c.done = a.t, true
 	if !c.req.Stream {
 		c.commit(a.t, "application/json")
-		c.w.Header().Set("Content-Length", itoa(len(a.body)))
+		c.setHeader(slotContentLength, "Content-Length", itoa(len(a.body)))
 		c.w.WriteHeader(http.StatusOK)
 		_, _ = c.w.Write(a.body)
 		c.outcome = metrics.OK
 		return nil
 	}
 	c.commit(a.t, "text/event-stream")
-	h := c.w.Header()
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
+	c.setHeader(slotCacheControl, "Cache-Control", "no-cache")
+	c.setHeader(slotAccelBuffering, "X-Accel-Buffering", "no")
 	c.w.WriteHeader(http.StatusOK)
 	c.ttft = c.s.since(c.start)
 	if !c.send(a.held) {
 		return c.clientGone()
 	}
+	a.held = nil
 	if c.continues(a) {
 		c.streamID = openai.ChunkID(a.firstData)
 		c.keep(a.firstData)
+	} else {
+		// Only a continuation reads the client's body after commit: a
+		// stream held open for minutes need not keep it.
+		c.body = nil
 	}
 	return a.pump()
 }
@@ -253,13 +257,12 @@ func (a *try) deliver() *failure.Error {
 // commit sets the headers of an answer served by t. From here on the
 // request is t's.
 func (c *call) commit(t *route.Target, contentType string) {
-	h := c.w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set(HeaderTarget, t.Name)
-	h.Set(HeaderAttempts, itoa(c.attempts))
+	c.setHeader(slotContentType, "Content-Type", contentType)
+	c.setHeader(slotTarget, HeaderTarget, t.Name)
+	c.setHeader(slotAttempts, HeaderAttempts, itoa(c.attempts))
 	if t != c.first {
-		h.Set(HeaderFallback, "true")
+		c.setHeader(slotFallback, HeaderFallback, "true")
 	} else {
-		h.Set(HeaderFallback, "false")
+		c.setHeader(slotFallback, HeaderFallback, "false")
 	}
 }

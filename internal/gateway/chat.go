@@ -73,6 +73,8 @@ type call struct {
 	served  *route.Target
 	ttft    time.Duration
 	trail   []attemptRecord
+	// headerValues holds the values of the answer's headers; see setHeader.
+	headerValues [numSlots]string
 }
 
 // attemptRecord is one attempt as the request log shows it.
@@ -87,7 +89,7 @@ type attemptRecord struct {
 // /v1/chat/completions (OpenAI) or POST /v1/messages (Anthropic).
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect.Dialect) {
 	c := &call{s: s, st: s.state.Load(), w: w, r: r, start: s.clock.Now(), id: requestID(r), client: d}
-	w.Header().Set(HeaderRequestID, c.id)
+	c.setHeader(slotRequestID, HeaderRequestID, c.id)
 	defer c.finish()
 	if !c.read() {
 		return
@@ -101,7 +103,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, d dialect.Dialect)
 	}
 	defer cancel()
 	c.ctx = ctx
-	c.header = propagated(r.Header, c.route.Headers, c.id)
+	c.header = propagated(r.Header, c.route.Headers, c.headerValue(slotRequestID))
 	if d.ID() == translate.Anthropic {
 		c.sameHeader = withAnthropicHeaders(c.header, r.Header)
 	}
@@ -138,7 +140,7 @@ func (c *call) read() bool {
 		return false
 	}
 	c.body, c.req, c.route = body, req, rt
-	c.w.Header().Set(HeaderRoute, rt.Name)
+	c.setHeader(slotRoute, HeaderRoute, rt.Name)
 	return true
 }
 

@@ -64,16 +64,17 @@ func validID(id string) bool {
 
 // propagated returns the headers copied from the client's request to every
 // attempt: those named in names that the client sent, and the request id,
-// which is always set. The map is built once per request and shared,
-// read-only, by its attempts.
-func propagated(in http.Header, names []string, id string) http.Header {
+// which is always set (id is its value, shared with the answer's header).
+// The map is built once per request and shared, read-only, by its
+// attempts.
+func propagated(in http.Header, names []string, id []string) http.Header {
 	out := make(http.Header, len(names))
 	for _, name := range names {
 		if v, ok := in[name]; ok {
 			out[name] = v
 		}
 	}
-	out[HeaderRequestID] = []string{id}
+	out[HeaderRequestID] = id
 	return out
 }
 

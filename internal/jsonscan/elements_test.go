@@ -5,6 +5,37 @@ import (
 	"testing"
 )
 
+func TestElements(t *testing.T) {
+	data := []byte(` [ 1 , {"x":"],"}, "s\"]" ,null,[[]] ] `)
+	var got []string
+	ok := Elements(data, func(start, end int) bool {
+		got = append(got, string(data[start:end]))
+		return true
+	})
+	want := []string{`1`, `{"x":"],"}`, `"s\"]"`, `null`, `[[]]`}
+	if !ok || len(got) != len(want) {
+		t.Fatalf("Elements = %v %q", ok, got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("element %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+	n := 0
+	Elements(data, func(int, int) bool { n++; return false })
+	if n != 1 {
+		t.Fatalf("fn returned false but was called %d times", n)
+	}
+	if !Elements([]byte(` [ ] `), func(int, int) bool { t.Fatal("element in an empty array"); return true }) {
+		t.Fatal("[] not taken for an array")
+	}
+	for _, notArray := range []string{`{}`, `"x"`, `3`, `null`} {
+		if Elements([]byte(notArray), func(int, int) bool { return true }) {
+			t.Errorf("%s taken for an array", notArray)
+		}
+	}
+}
+
 func TestElementsFieldInt(t *testing.T) {
 	data := []byte(` [ 1, "a,]", {"k":[2,3]} ,[] ] `)
 	var got []string
@@ -32,25 +63,30 @@ func TestElementsFieldInt(t *testing.T) {
 }
 
 func FuzzElements(f *testing.F) {
-	for _, s := range []string{`[]`, `[1,2]`, `[ "a" , {"b":[1]} ]`, `{"a":1}`, `"x"`, `[[],[[]]]`} {
+	for _, s := range []string{`[]`, `[1,"a",{"b":[2]}]`, `["\"]",null]`, `{}`, ` [ [ ] , 1e5 ] `} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if !json.Valid(data) {
 			return
 		}
-		var arr []json.RawMessage
-		isArray := json.Unmarshal(data, &arr) == nil
-		n := 0
+		var whole []json.RawMessage
+		isArray := json.Unmarshal(data, &whole) == nil && whole != nil
+		var seen []string
 		ok := Elements(data, func(start, end int) bool {
-			if !json.Valid(data[start:end]) {
-				t.Fatalf("element %q is not a value", data[start:end])
-			}
-			n++
+			seen = append(seen, string(data[start:end]))
 			return true
 		})
-		if ok != isArray || (isArray && n != len(arr)) {
-			t.Fatalf("Elements = %v with %d, encoding/json %v with %d", ok, n, isArray, len(arr))
+		if ok != isArray {
+			t.Fatalf("Elements says array=%v, encoding/json %v", ok, isArray)
+		}
+		if len(seen) != len(whole) {
+			t.Fatalf("%d elements, encoding/json found %d", len(seen), len(whole))
+		}
+		for i := range seen {
+			if seen[i] != string(whole[i]) {
+				t.Fatalf("element %d = %q, encoding/json %q", i, seen[i], whole[i])
+			}
 		}
 	})
 }

@@ -6,6 +6,7 @@ package jsonscan
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // Members calls fn for every member of the top-level JSON object in data,
@@ -127,13 +128,29 @@ func Describe(val []byte) string {
 	return "a number"
 }
 
-// String returns the text of val when it is a JSON string.
+// String returns the text of val when it is a JSON string. A string
+// without escapes (a model name, usually) is copied out as it is; only
+// others are decoded by encoding/json.
 func String(val []byte) (string, bool) {
+	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' && plain(val[1:len(val)-1]) {
+		return string(val[1 : len(val)-1]), true
+	}
 	var s string
 	if len(val) == 0 || val[0] != '"' || json.Unmarshal(val, &s) != nil {
 		return "", false
 	}
 	return s, true
+}
+
+// plain reports whether b is the inside of a JSON string that decodes to
+// itself: valid UTF-8 without quotes, backslashes or control characters.
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // Splice returns a copy of data with data[start:end] replaced by with:

@@ -43,34 +43,6 @@ type chunkProbe struct {
 	Usage json.RawMessage `json:"usage"`
 }
 
-// Classify decodes a stream event's data just enough to say what it is.
-// The gateway calls it only until it has committed to a target; after
-// that, events are relayed with the cheap checks of IsErrorOrDone.
-func Classify(data []byte) ChunkKind {
-	data = bytes.TrimSpace(data)
-	if bytes.Equal(data, Done) {
-		return DoneChunk
-	}
-	var p chunkProbe
-	if json.Unmarshal(data, &p) != nil {
-		return Garbage
-	}
-	if isSet(p.Error) {
-		return ErrorChunk
-	}
-	for _, c := range p.Choices {
-		d := c.Delta
-		if d.Content != nil && *d.Content != "" || d.Refusal != nil && *d.Refusal != "" ||
-			isSet(d.ToolCalls) || isSet(d.FunctionCall) || c.FinishReason != nil && *c.FinishReason != "" {
-			return Content
-		}
-	}
-	if len(p.Choices) == 0 && isSet(p.Usage) {
-		return Content
-	}
-	return Preamble
-}
-
 func isSet(raw json.RawMessage) bool {
 	return len(raw) > 0 && string(raw) != "null"
 }
@@ -111,7 +83,7 @@ func IsErrorOrDone(data []byte) Relayed {
 // ChunkID returns the top-level "id" of a chunk as a JSON string literal
 // (quotes included), or nil when it has none.
 func ChunkID(data []byte) []byte {
-	if !json.Valid(data) {
+	if !jsonscan.Valid(data) {
 		return nil
 	}
 	var id []byte
@@ -129,7 +101,7 @@ func ChunkID(data []byte) []byte {
 // the stream the client saw begin, since SDKs drop chunks whose id
 // changes. Data without an id is returned as it is.
 func WithID(data, id []byte) []byte {
-	if !json.Valid(data) {
+	if !jsonscan.Valid(data) {
 		return data
 	}
 	out := data

@@ -94,3 +94,68 @@ func TestContinuationHelpers(t *testing.T) {
 		t.Fatalf("prefill body\n%s\nwant\n%s", out, want)
 	}
 }
+
+// classifyByDecoding is Classify as it was before the scan: the reference
+// the scan must agree with.
+func classifyByDecoding(data []byte) ChunkKind {
+	data = bytes.TrimSpace(data)
+	if bytes.Equal(data, Done) {
+		return DoneChunk
+	}
+	return decodeChunk(data)
+}
+
+func TestClassifyAgreesWithDecoding(t *testing.T) {
+	for _, data := range classifySeeds {
+		if got, want := Classify([]byte(data)), classifyByDecoding([]byte(data)); got != want {
+			t.Errorf("Classify(%s) = %v, encoding/json says %v", data, got, want)
+		}
+	}
+}
+
+func TestClassifyDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	data := []byte(`{"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}`)
+	if n := testing.AllocsPerRun(100, func() { Classify(data) }); n != 0 {
+		t.Fatalf("Classify allocates %v times per chunk", n)
+	}
+}
+
+var classifySeeds = []string{
+	`{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}`,
+	`{"id":"c","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}`,
+	`{"id":"c","choices":[{"delta":{"content":"\u0000"}}]}`,
+	`{"id":"c","choices":[{"delta":{"tool_calls":null,"function_call":{}}}]}`,
+	`{"id":"c","choices":[{"delta":{"refusal":""}},{"delta":null},null,{"finish_reason":"length"}]}`,
+	`{"choices":null,"usage":{"total_tokens":3}}`,
+	`{"choices":[],"usage":null}`,
+	`{"error":null,"choices":[]}`,
+	`{"error":{"message":"x"},"choices":7}`,
+	`{"choices":[{"delta":{"content":5}}]}`,
+	`{"choices":[{"delta":[]}]}`,
+	`{"choices":[{"finish_reason":true}]}`,
+	`{"choices":[1]}`,
+	`{"choices":{}}`,
+	`{"Choices":[{"delta":{"content":"a"}}]}`,
+	`{"choices":[{"Delta":{"content":"a"}}]}`,
+	`{"choices":[{"delta":{"CONTENT":"a"}}]}`,
+	`{"choices":[{"delta":{"content":"a"}}],"choices":[{"delta":{}}]}`,
+	`{"choices":[{"delta":{"content":"a"},"delta":{}}]}`,
+	`{"choices":[{"delta":{"content":"a","content":null}}]}`,
+	`{"\u0063hoices":[{"delta":{"content":"a"}}]}`,
+	`{"usage":{},"usage":null}`,
+	`null`, `[]`, `"x"`, `7`, `{}`, `[DONE]`, `{"a":`, ``,
+}
+
+func FuzzClassify(f *testing.F) {
+	for _, s := range classifySeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := Classify(data), classifyByDecoding(data); got != want {
+			t.Fatalf("Classify(%q) = %v, encoding/json says %v", data, got, want)
+		}
+	})
+}

@@ -69,7 +69,7 @@ func (e *RequestError) Error() string { return e.Message }
 // is left to the provider, which knows its own rules.
 func ParseChat(body []byte) (ChatRequest, *RequestError) {
 	var req ChatRequest
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return req, invalidJSON(body)
 	}
 	var sawMessages bool
@@ -278,7 +278,7 @@ func WithAssistantPrefill(body []byte, text string) ([]byte, error) {
 // Stream is always false; RewriteModel works on it as on a chat request.
 func ParseEmbeddings(body []byte) (ChatRequest, *RequestError) {
 	var req ChatRequest
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return req, invalidJSON(body)
 	}
 	var sawInput bool

@@ -27,6 +27,11 @@ type endpoint struct {
 	headers http.Header
 	client  *http.Client
 	ua      string
+
+	// keyHeaders and uaHeader are keys and ua as header values, made
+	// once: see post.
+	keyHeaders [][]string
+	uaHeader   []string
 }
 
 // newEndpoint builds the endpoint of provider name at base_url + path.
@@ -50,11 +55,23 @@ func newEndpoint(name string, c *config.Provider, path, userAgent string, keyVal
 	for _, k := range keys {
 		e.keys = append(e.keys, keyValue(k.Value()))
 	}
+	for _, k := range e.keys {
+		e.keyHeaders = append(e.keyHeaders, []string{k})
+	}
+	if userAgent != "" {
+		e.uaHeader = []string{userAgent}
+	}
 	for k, v := range c.Headers {
 		e.headers.Set(k, v.Value())
 	}
 	return e, nil
 }
+
+// Header values every request sends; see post.
+var (
+	jsonContentType    = []string{"application/json"}
+	acceptJSONOrStream = []string{"application/json, text/event-stream"}
+)
 
 // post sends body to url (e.url, or one built from it) with the propagated header, the configured headers and
 // the next key in authHeader; setDefaults may add dialect headers last.
@@ -73,14 +90,18 @@ func (e *endpoint) post(ctx context.Context, url string, body []byte, header htt
 	for k, v := range e.headers {
 		h[k] = v
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Accept", "application/json, text/event-stream")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	if e.ua != "" {
-		h.Set("User-Agent", e.ua)
+	// The values are shared, read-only slices rather than Header.Set's
+	// new one-element slice each, a handful of allocations per request:
+	// the transport only reads a request's headers, and the propagated
+	// and configured ones above are shared the same way.
+	h["Content-Type"] = jsonContentType
+	h["Accept"] = acceptJSONOrStream
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	if e.uaHeader != nil {
+		h["User-Agent"] = e.uaHeader
 	}
-	if n := len(e.keys); n > 0 {
-		h.Set(authHeader, e.keys[int(e.next.Add(1)-1)%n])
+	if n := len(e.keyHeaders); n > 0 {
+		h[http.CanonicalHeaderKey(authHeader)] = e.keyHeaders[int(e.next.Add(1)-1)%n]
 	}
 	if setDefaults != nil {
 		setDefaults(h)

@@ -52,9 +52,24 @@ func parseOpenAIError(body []byte) (failure.UpstreamError, bool) {
 	return failure.UpstreamError{Type: e.Type, Code: e.Code, Param: e.Param, Message: e.Message}, ok
 }
 
+// The sizes of a provider connection's buffers; see newTransport.
+const (
+	transportReadBuffer  = 2 << 10
+	transportWriteBuffer = 2 << 10
+)
+
 // newTransport builds a provider's connection pool. Compression is off so
 // that streams arrive as the provider flushes them, and the dialer takes
 // its timeout from the attempt's context.
+//
+// Each pooled connection keeps a read and a write buffer for as long as it
+// lives, so every held-open stream keeps a pair. The write buffer is used
+// only while a request goes out: 2 KB holds the headers and a small body
+// in one write (a larger body is written straight after them, whatever
+// the buffer's size); the default 4 KB only saves a second write for
+// bodies of 1-3 KB. The read buffer takes an answer's headers in one read,
+// and reads larger than it go straight to the caller's buffer, so 2 KB
+// costs at most an extra read on a burst of stream events.
 func newTransport(c *config.Provider) *http.Transport {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	fallback := c.ConnectTimeout.D()
@@ -75,5 +90,7 @@ func newTransport(c *config.Provider) *http.Transport {
 		TLSHandshakeTimeout:   fallback + 5*time.Second,
 		ExpectContinueTimeout: time.Second,
 		DisableCompression:    true,
+		ReadBufferSize:        transportReadBuffer,
+		WriteBufferSize:       transportWriteBuffer,
 	}
 }

@@ -24,8 +24,11 @@ const DefaultMaxEventSize = 4 << 20
 // bytes; a longer line is still read whole (it is appended to the event
 // in pieces), so the buffer only has to be large enough to make reads
 // cheap, and small enough that thousands of open streams cost little
-// memory.
-const readBuffer = 4 << 10
+// memory. Reading from an HTTP response body does not need it for fewer
+// system calls (the transport's connection already reads through its own
+// buffer), so 1 KB is enough: it holds several events, which lets Ready
+// see a burst.
+const readBuffer = 1 << 10
 
 // ErrEventTooLarge is returned when an event exceeds the reader's limit.
 var ErrEventTooLarge = errors.New("sse: event too large")
