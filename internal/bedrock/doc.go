@@ -13,7 +13,18 @@
 //     Anthropic stream event in base64; it becomes that Anthropic event,
 //     named by its "type", so that the Anthropic dialect reads it as is;
 //   - an exception message (":message-type" exception) becomes
-//     "event: <:exception-type>" (throttlingException, ...) with its JSON
-//     payload ({"message": ...}) as data on a Converse stream, and an
-//     Anthropic "error" event of the matching type on an Invoke stream.
+//     "event: <:exception-type>" (throttlingException, ...) with data
+//     {"__type": <:exception-type>, "message": ...} on a Converse stream
+//     (the name is repeated in the data, as Bedrock's error bodies carry
+//     it in "__type", so that the data alone says which exception it is),
+//     and an Anthropic "error" event of the matching type (by the
+//     exception's status) on an Invoke stream;
+//   - an error message (":message-type" error, with ":error-code" and
+//     ":error-message" headers) is re-framed like an exception named by
+//     its code;
+//   - a message whose ":message-type" is unknown, and an Invoke stream's
+//     event other than "chunk", are ignored.
+//
+// Reframer (reframe.go) implements it; messages.go builds the messages,
+// for the simulator and tests.
 package bedrock

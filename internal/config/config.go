@@ -64,24 +64,44 @@ type Log struct {
 type Provider struct {
 	// Type is the provider's dialect: "openai" (any OpenAI-compatible
 	// server), "azure" (Azure OpenAI: deployments in the URL, an api-key
-	// header), "anthropic" (the Messages API) or "gemini" (Google's Gemini
-	// API: the model in the URL, an x-goog-api-key header). Required.
+	// header), "anthropic" (the Messages API), "gemini" (Google's Gemini
+	// API: the model in the URL, an x-goog-api-key header) or "bedrock"
+	// (AWS Bedrock Runtime: InvokeModel for Anthropic models, Converse for
+	// the others). Required.
 	Type string `yaml:"type"`
 
 	// BaseURL is the API root: for openai it ends before
 	// /chat/completions, for anthropic before /v1/messages, for gemini
-	// before /v1beta/models, e.g. "https://api.openai.com/v1". Default
-	// "https://api.openai.com/v1" for type openai,
-	// "https://api.anthropic.com" for type anthropic,
-	// "https://generativelanguage.googleapis.com" for type gemini.
+	// before /v1beta/models, for bedrock before /model/..., e.g.
+	// "https://api.openai.com/v1". Default "https://api.openai.com/v1" for
+	// type openai, "https://api.anthropic.com" for type anthropic,
+	// "https://generativelanguage.googleapis.com" for type gemini and
+	// "https://bedrock-runtime.{region}.amazonaws.com" for type bedrock.
 	BaseURL string `yaml:"base_url"`
+
+	// Region is the AWS region of a bedrock provider, e.g. "us-east-1":
+	// the requests' SigV4 scope, and the default endpoint's. Required for
+	// type bedrock; not used by other types.
+	Region string `yaml:"region"`
+
+	// AccessKeyID, SecretAccessKey and SessionToken are static AWS
+	// credentials for a bedrock provider. Default: none, and the AWS SDK's
+	// default credential chain (environment, shared config and
+	// credentials files, SSO, web identity, ECS and EC2 roles) is used.
+	// The key id and the secret go together; the session token needs
+	// both.
+	AccessKeyID     Secret `yaml:"access_key_id"`
+	SecretAccessKey Secret `yaml:"secret_access_key"`
+	SessionToken    Secret `yaml:"session_token"`
 
 	// APIVersion is Azure OpenAI's api-version query parameter. Default
 	// "2024-10-21" for type azure; not used by other types.
 	APIVersion string `yaml:"api_version"`
 
 	// APIKey is a single key, usually "${OPENAI_API_KEY}". Optional (local
-	// servers need none).
+	// servers need none). For bedrock it is a Bedrock API key, sent as
+	// "Authorization: Bearer" instead of a SigV4 signature; exclusive with
+	// the AWS credentials.
 	APIKey Secret `yaml:"api_key"`
 
 	// APIKeys is a pool of keys used in turn; exclusive with APIKey.

@@ -67,6 +67,9 @@ const ProviderAnthropic = "anthropic"
 // in x-goog-api-key.
 const ProviderGemini = "gemini"
 
+// ProviderBedrock is AWS Bedrock Runtime, signed with SigV4.
+const ProviderBedrock = "bedrock"
+
 // DefaultRetryOn returns the default Retry.On list: every failure that
 // another attempt may cure.
 func DefaultRetryOn() []string {
@@ -81,6 +84,13 @@ var defaultBaseURLs = map[string]string{
 	ProviderGemini:    "https://generativelanguage.googleapis.com",
 	// Azure has no default endpoint: each resource has its own.
 	ProviderAzure: "",
+	// Bedrock's endpoint is per region: finish fills it in.
+	ProviderBedrock: "",
+}
+
+// BedrockBaseURL is the Bedrock Runtime endpoint of region.
+func BedrockBaseURL(region string) string {
+	return "https://bedrock-runtime." + region + ".amazonaws.com"
 }
 
 func (c *Config) setDefaults() {
@@ -103,6 +113,9 @@ func (p *Provider) setDefaults() {
 func (p *Provider) finish() {
 	if p.BaseURL == "" {
 		p.BaseURL = defaultBaseURLs[p.Type]
+		if p.Type == ProviderBedrock && validRegion(p.Region) {
+			p.BaseURL = BedrockBaseURL(p.Region)
+		}
 	}
 	if p.Type == ProviderAzure && p.APIVersion == "" {
 		p.APIVersion = defaultAzureAPIVersion

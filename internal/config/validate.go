@@ -100,12 +100,24 @@ func (v *validator) provider(path, name string, p *Provider) {
 		v.add(path+".type", "unsupported type %q (supported types: %s)", p.Type, supported)
 	case p.BaseURL == "" && p.Type == ProviderAzure:
 		v.add(path+".base_url", "base_url is required for azure: your resource's endpoint, e.g. https://RESOURCE.openai.azure.com")
+	case p.Type == ProviderBedrock:
+		v.bedrock(path, p)
 	case p.BaseURL == "":
 		v.add(path+".base_url", "base_url is required")
 	}
 	if p.BaseURL != "" {
 		if u, err := url.Parse(p.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.add(path+".base_url", "%q is not an absolute http(s) URL; write e.g. https://api.openai.com/v1", p.BaseURL)
+		}
+	}
+	if p.Type != ProviderBedrock {
+		for _, k := range []struct {
+			key string
+			set bool
+		}{{"region", p.Region != ""}, {"access_key_id", p.AccessKeyID != ""}, {"secret_access_key", p.SecretAccessKey != ""}, {"session_token", p.SessionToken != ""}} {
+			if k.set {
+				v.add(path+"."+k.key, "%s is only for type bedrock", k.key)
+			}
 		}
 	}
 	if p.APIKey != "" && len(p.APIKeys) > 0 {
@@ -125,6 +137,51 @@ func (v *validator) provider(path, name string, p *Provider) {
 	v.atLeast(path+".max_idle_conns", p.MaxIdleConns, 0)
 	v.atLeast(path+".rpm", p.RPM, 0)
 	v.atLeast(path+".tpm", p.TPM, 0)
+}
+
+// bedrock checks what only a bedrock provider has: a region, and one way
+// to authenticate.
+func (v *validator) bedrock(path string, p *Provider) {
+	switch {
+	case p.Region == "":
+		v.add(path+".region", "region is required for bedrock, e.g. us-east-1")
+	case !validRegion(p.Region):
+		v.add(path+".region", "%q is not an AWS region; write e.g. us-east-1 or eu-west-3", p.Region)
+	}
+	if (p.AccessKeyID == "") != (p.SecretAccessKey == "") {
+		key := ".secret_access_key"
+		if p.AccessKeyID != "" {
+			key = ".access_key_id"
+		}
+		v.add(path+key, "access_key_id and secret_access_key go together; set both, or neither to use the AWS default credential chain")
+	}
+	if p.SessionToken != "" && p.AccessKeyID == "" {
+		v.add(path+".session_token", "session_token needs access_key_id and secret_access_key")
+	}
+	if (p.APIKey != "" || len(p.APIKeys) > 0) && p.AccessKeyID != "" {
+		v.add(path+".api_key", "a Bedrock API key and AWS access keys are exclusive; use one")
+	}
+}
+
+// validRegion reports whether s looks like an AWS region name:
+// "us-east-1", "us-gov-west-1", "ap-southeast-2".
+func validRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	for i, part := range parts {
+		if part == "" {
+			return false
+		}
+		for _, r := range part {
+			letter, digit := r >= 'a' && r <= 'z', r >= '0' && r <= '9'
+			if i == len(parts)-1 && !digit || i < len(parts)-1 && !letter {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // target checks one target.

@@ -83,15 +83,17 @@ type Dialect interface {
 	ProbeBody(model string) []byte
 }
 
-// For returns the dialect named name ("openai", "anthropic", "gemini"),
-// as a provider's Dialect() or a client endpoint names it. Unknown names
-// get OpenAI's, the lingua franca of compatible servers.
+// For returns the dialect named name ("openai", "anthropic", "gemini",
+// "converse"), as a provider's Dialect() or a client endpoint names it.
+// Unknown names get OpenAI's, the lingua franca of compatible servers.
 func For(name string) Dialect {
 	switch name {
 	case string(translate.Anthropic):
 		return anthropicDialect{}
 	case string(translate.Gemini):
 		return geminiDialect{}
+	case string(converseID):
+		return converseDialect{}
 	}
 	return openaiDialect{}
 }

@@ -65,7 +65,7 @@ type try struct {
 // newTry starts the clock of an attempt sending body to t.
 func (c *call) newTry(t *route.Target, body []byte) *try {
 	c.attempts++
-	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Provider.Dialect()), reqBody: body}
+	a := &try{c: c, t: t, start: c.s.clock.Now(), up: dialect.For(t.Speaks()), reqBody: body}
 	a.ctx, a.cancel = context.WithCancel(c.ctx)
 	a.dog.start(c.s.clock, c.route.FirstToken(t, c.req.Stream), a.cancel)
 	t.InFlight.Add(1)

@@ -292,12 +292,12 @@ func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
 		c.lacking(t, lack)
 		return nil, false
 	}
-	if c.embeddings() && t.Provider.Dialect() != string(translate.OpenAI) {
-		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Provider.Dialect() + ", which has no embeddings"}
+	if c.embeddings() && dialect.For(t.Speaks()).ID() != translate.OpenAI {
+		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Speaks() + ", which has no embeddings"}
 		c.skip(t, "cannot_translate")
 		return nil, false
 	}
-	body, err := c.bodyFor(t, dialect.For(t.Provider.Dialect()))
+	body, err := c.bodyFor(t, dialect.For(t.Speaks()))
 	if err == nil {
 		return body, true
 	}

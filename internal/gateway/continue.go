@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"github.com/backstophq/backstop/internal/breaker"
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/metrics"
 	"github.com/backstophq/backstop/internal/openai"
@@ -54,7 +55,7 @@ func (c *call) continuationTarget(from *route.Target) (*route.Target, breaker.Pe
 	n := len(c.chain)
 	for k := 1; k < n; k++ {
 		t := c.chain[(at+k)%n]
-		if !t.Prefill || t.Provider.Dialect() != string(translate.OpenAI) || t.Lacks(c.req.Needs) != "" {
+		if !t.Prefill || dialect.For(t.Speaks()).ID() != translate.OpenAI || t.Lacks(c.req.Needs) != "" {
 			continue
 		}
 		b := c.route.Breaker(t)

@@ -18,10 +18,16 @@ import (
 type messageStreamer struct {
 	x    *exchange
 	sent int // content events sent so far
+	// es, for Bedrock's InvokeModelWithResponseStream, sends each event as
+	// an event-stream chunk instead of an SSE event.
+	es *eventStreamWriter
 }
 
 // event writes one event and flushes it; false when the client is gone.
 func (s *messageStreamer) event(name string, data []byte) bool {
+	if s.es != nil {
+		return s.es.chunk(data)
+	}
 	buf := make([]byte, 0, len(name)+len(data)+16)
 	buf = append(append(append(append(append(buf, "event: "...), name...), "\ndata: "...), data...), "\n\n"...)
 	if _, err := s.x.w.Write(buf); err != nil {
@@ -40,7 +46,7 @@ func (s *messageStreamer) send(name string, v any) bool {
 func (s *messageStreamer) content(name string, v any) bool {
 	f := s.x.fault
 	if budget, mid := midFault(f); mid && s.sent == budget {
-		s.x.midMessageFault()
+		s.midFault()
 		return false
 	}
 	if s.sent > 0 && !s.x.sleep(pace(f)) {
@@ -48,6 +54,15 @@ func (s *messageStreamer) content(name string, v any) bool {
 	}
 	s.sent++
 	return s.send(name, v)
+}
+
+// midFault is the stream's mid-answer fault, in its framing.
+func (s *messageStreamer) midFault() {
+	if s.es != nil {
+		s.es.midFault()
+		return
+	}
+	s.x.midMessageFault()
 }
 
 // midMessageFault hangs until the client goes away, cuts the connection,
@@ -120,14 +135,19 @@ func (x *exchange) streamMessage(m *reply) {
 	if x.rc.Flush() != nil {
 		return
 	}
+	x.messageEvents(&messageStreamer{x: x}, m)
+}
+
+// messageEvents sends a Messages stream's events through s, after the
+// response headers. A Bedrock Invoke stream has no ping.
+func (x *exchange) messageEvents(s *messageStreamer, m *reply) {
 	f := x.fault
 	if f != nil && !x.sleep(f.TTFT.D()) {
 		return
 	}
-	s := &messageStreamer{x: x}
 	start := m.envelope()
 	start.Usage.OutputTokens = 1
-	if !s.send("message_start", messageStartJSON{"message_start", start}) || !s.send("ping", typedJSON{"ping"}) {
+	if !s.send("message_start", messageStartJSON{"message_start", start}) || s.es == nil && !s.send("ping", typedJSON{"ping"}) {
 		return
 	}
 	if f != nil && f.Malformed {
@@ -140,7 +160,7 @@ func (x *exchange) streamMessage(m *reply) {
 		return
 	}
 	if _, mid := midFault(f); mid { // the answer was shorter than the budget
-		x.midMessageFault()
+		s.midFault()
 		return
 	}
 	if (a.Call != nil || len(a.Pieces) > 0) && !s.send("content_block_stop", blockStopJSON{"content_block_stop", 0}) {
@@ -150,8 +170,26 @@ func (x *exchange) streamMessage(m *reply) {
 	end.Delta.StopReason = m.stopReason()
 	end.Usage.OutputTokens = a.Tokens()
 	if s.send("message_delta", end) {
-		s.send("message_stop", typedJSON{"message_stop"})
+		s.send("message_stop", s.stop(m))
 	}
+}
+
+// stop is the message_stop event: on Bedrock, with its invocation
+// metrics, as Bedrock adds them.
+func (s *messageStreamer) stop(m *reply) any {
+	if s.es == nil {
+		return typedJSON{"message_stop"}
+	}
+	type metrics struct {
+		Input   int   `json:"inputTokenCount"`
+		Output  int   `json:"outputTokenCount"`
+		Latency int64 `json:"invocationLatency"`
+		First   int64 `json:"firstByteLatency"`
+	}
+	return struct {
+		Type    string  `json:"type"`
+		Metrics metrics `json:"amazon-bedrock-invocationMetrics"`
+	}{"message_stop", metrics{Input: m.Input, Output: m.answer.Tokens(), Latency: s.es.elapsed(), First: s.es.elapsed()}}
 }
 
 // block sends the answer's block up to its stop: a tool_use's start (a

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/backstophq/backstop/internal/bedrock"
 )
 
 // AfterRoleChunk is the value of Fault.HangAfterChunks,
@@ -100,6 +102,16 @@ type Fault struct {
 	// 529 overloaded_error, or 503 in the OpenAI dialect.
 	OverloadedAfterChunks int `json:"overloaded_after_chunks,omitempty" yaml:"overloaded_after_chunks,omitempty"`
 
+	// Exception names the Bedrock exception of a fault on the Bedrock paths
+	// (/model/...): the X-Amzn-ErrorType of a Status fault (default: the
+	// one Bedrock answers Status with), and the exception that
+	// OverloadedAfterChunks sends inside the event stream (default
+	// ServiceUnavailableException), e.g. "ThrottlingException" or
+	// "ModelStreamErrorException". A non-streamed answer with
+	// OverloadedAfterChunks is the exception's status instead. Other paths
+	// ignore it.
+	Exception string `json:"exception,omitempty" yaml:"exception,omitempty"`
+
 	// Malformed answers 200 with a truncated JSON body, or, in a stream,
 	// sends a `data: {not json` event after the role chunk, then [DONE].
 	Malformed bool `json:"malformed,omitempty" yaml:"malformed,omitempty"`
@@ -167,6 +179,9 @@ func (f Fault) Validate() error {
 	case 3:
 		bad("%s are all set; choose one", strings.Join(mid, ", "))
 	}
+	if _, ok := bedrock.LookupException(f.Exception); f.Exception != "" && !ok {
+		bad("exception = %q; must be one of Bedrock's exceptions, e.g. ThrottlingException", f.Exception)
+	}
 	if f.Share < 0 || f.Share > 1 || math.IsNaN(f.Share) {
 		bad("share = %v; must be within [0, 1]", f.Share)
 	}
@@ -225,6 +240,7 @@ func (f Fault) String() string {
 	add(f.HangAfterChunks != 0, "hang_after_chunks", f.HangAfterChunks)
 	add(f.CutAfterChunks != 0, "cut_after_chunks", f.CutAfterChunks)
 	add(f.OverloadedAfterChunks != 0, "overloaded_after_chunks", f.OverloadedAfterChunks)
+	add(f.Exception != "", "exception", f.Exception)
 	add(f.Malformed, "malformed", true)
 	add(f.Reset, "reset", true)
 	add(f.Share != 0, "share", f.Share)

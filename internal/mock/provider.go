@@ -24,6 +24,7 @@ type providerConfig struct {
 	keys       []string
 	fault      Fault
 	noTools    bool
+	region     string // Bedrock's SigV4 scope, when set
 }
 
 // defaultModels is what GET /v1/models lists unless WithModels says
@@ -269,7 +270,7 @@ type exchange struct {
 
 // ServeHTTP answers one request: record it, apply the fault that applies,
 // then answer in the dialect of the path (Anthropic's on /v1/messages and
-// below, OpenAI's elsewhere).
+// below, Bedrock's on /model/..., OpenAI's elsewhere).
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !p.enter() {
 		writeError(w, errServiceUnavailable())
@@ -289,6 +290,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case isAnthropicPath(r.URL.Path):
 				writeAnthropicError(sw, errMessageTooLarge(tooBig.Limit))
+			case isBedrockPath(r.URL.Path):
+				writeBedrockError(sw, bedrockError{status: http.StatusRequestEntityTooLarge, exception: "ValidationException",
+					message: fmt.Sprintf("Input is too long: the limit is %d bytes.", tooBig.Limit)})
 			case isGeminiPath(r.URL.Path):
 				writeGeminiError(sw, &geminiError{Code: http.StatusRequestEntityTooLarge, Status: "INVALID_ARGUMENT",
 					Message: fmt.Sprintf("Request payload size exceeds the limit: %d bytes.", tooBig.Limit)})
@@ -329,6 +333,10 @@ func (x *exchange) answer() {
 		x.gemini()
 		return
 	}
+	if isBedrockPath(x.r.URL.Path) {
+		x.bedrock()
+		return
+	}
 	if aerr := x.p.authorize(x.r); aerr != nil {
 		writeError(x.w, aerr)
 		return
@@ -352,6 +360,8 @@ func (x *exchange) earlyFault() bool {
 		x.writeMessageStatusFault()
 	case f.Status != 0 && isGeminiPath(x.r.URL.Path):
 		x.writeGeminiStatusFault()
+	case f.Status != 0 && isBedrockPath(x.r.URL.Path):
+		x.writeBedrockStatusFault()
 	case f.Status != 0:
 		x.writeStatusFault()
 	default:

@@ -46,6 +46,9 @@ type ProviderSpec struct {
 	Models []string `yaml:"models"`
 	// APIKeys, if set, are the only bearer keys accepted. Default: any.
 	APIKeys []string `yaml:"api_keys"`
+	// BedrockRegion, if set, is the only region whose SigV4 signatures the
+	// Bedrock paths accept (see WithBedrockRegion). Default: any.
+	BedrockRegion string `yaml:"bedrock_region"`
 	// Fault is the provider's fault from the start. Default none.
 	Fault *Fault `yaml:"fault"`
 }
@@ -64,6 +67,9 @@ func (ps ProviderSpec) Options() []ProviderOption {
 	}
 	if len(ps.APIKeys) > 0 {
 		opts = append(opts, WithAPIKeys(ps.APIKeys...))
+	}
+	if ps.BedrockRegion != "" {
+		opts = append(opts, WithBedrockRegion(ps.BedrockRegion))
 	}
 	if ps.Fault != nil {
 		opts = append(opts, WithFault(*ps.Fault))

@@ -19,6 +19,7 @@ providers:
     hide_name: true
     models: [m1]
     api_keys: [sk-1]
+    bedrock_region: eu-west-3
 timeline:
   - {at: 10s, provider: primary, fault: {status: 503, retry_after: 2s}, note: outage}
   - {at: 20s, provider: primary, clear: true}
@@ -37,7 +38,7 @@ func TestParseScenario(t *testing.T) {
 	if p.Name != "primary" || p.Tokens != 12 || p.Fault == nil || p.Fault.Latency.D() != 250*time.Millisecond || p.Fault.Share != 0.5 {
 		t.Errorf("primary %+v fault %+v", p, p.Fault)
 	}
-	if b := sc.Providers[1]; !b.HideName || len(b.Models) != 1 || b.APIKeys[0] != "sk-1" {
+	if b := sc.Providers[1]; !b.HideName || len(b.Models) != 1 || b.APIKeys[0] != "sk-1" || b.BedrockRegion != "eu-west-3" {
 		t.Errorf("backup %+v", b)
 	}
 	st := sc.Timeline[0]
@@ -60,6 +61,7 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"unknown fault key", "providers:\n  - name: a\n    fault: {stauts: 503}\n", "line 3: field stauts not found"},
 		{"bad duration", "providers:\n  - name: a\ntimeline:\n  - at: soon\n    provider: a\n    clear: true\n", `line 4: invalid duration "soon"`},
 		{"bad fault value", "providers:\n  - name: a\n  - name: b\n    fault: {share: 2}\n", "providers[1] (line 3): fault: share = 2"},
+		{"unknown Bedrock exception", "providers:\n  - name: a\n    fault: {status: 429, exception: SlowDownException}\n", `exception = "SlowDownException"`},
 		{"duplicate provider", "providers:\n  - name: a\n  - name: a\n", `providers[1] (line 3): name "a" is used twice`},
 		{"unknown step provider", "providers:\n  - name: a\ntimeline:\n  - {at: 1s, provider: b, clear: true}\n", `timeline[0] (line 4): provider "b" is not in providers`},
 		{"step with both", "timeline:\n  - {at: 1s, provider: a, clear: true, fault: {status: 500}}\n", "timeline[0] (line 2): set exactly one of fault and clear"},

@@ -35,7 +35,8 @@ type Recorded struct {
 	// Query is the URL's raw query (Azure's api-version rides there).
 	Query string `json:"query,omitempty"`
 	// Model and Stream are read from the body when it is a JSON object
-	// with such fields; otherwise they are zero.
+	// with such fields, and on the Bedrock paths from the path (the model
+	// id, and whether the operation streams); otherwise they are zero.
 	Model  string `json:"model,omitempty"`
 	Stream bool   `json:"stream,omitempty"`
 	// Status is the HTTP status answered, 0 while in flight or if none
@@ -80,6 +81,9 @@ func (rc *recorder) begin(r *http.Request, body []byte, now time.Time) *entry {
 		Stream bool   `json:"stream"`
 	}
 	_ = json.Unmarshal(body, &peek) // best effort: wrong types leave zero values
+	if op, ok := parseBedrockPath(r.URL.Path); ok {
+		peek.Model, peek.Stream = op.model, op.stream()
+	}
 	e := &entry{Recorded: Recorded{
 		Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Model: peek.Model, Stream: peek.Stream,
 		Header: r.Header.Clone(), BodySize: len(body), Body: body,

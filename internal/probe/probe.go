@@ -97,7 +97,7 @@ func (p *Prober) send(ctx context.Context, t *probed, start time.Time) (time.Dur
 		if !ev.HasData {
 			continue // a keep-alive comment
 		}
-		d := dialect.For(t.target.Provider.Dialect())
+		d := dialect.For(t.target.Speaks())
 		switch d.Classify(ev) {
 		case dialect.Preamble:
 			continue

@@ -76,7 +76,7 @@ func New(targets []Target, opts Options) *Prober {
 	p := &Prober{clock: opts.Clock, random: opts.Random, onResult: opts.OnResult}
 	for _, t := range targets {
 		if t.Interval > 0 && t.Timeout > 0 && t.Target != nil {
-			p.targets = append(p.targets, &probed{target: t.Target, Schedule: t.Schedule, body: dialect.For(t.Target.Provider.Dialect()).ProbeBody(t.Target.Model)})
+			p.targets = append(p.targets, &probed{target: t.Target, Schedule: t.Schedule, body: dialect.For(t.Target.Speaks()).ProbeBody(t.Target.Model)})
 		}
 	}
 	return p

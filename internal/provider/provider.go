@@ -28,6 +28,23 @@ type Provider interface {
 	Close()
 }
 
+// ModelDialects is implemented by a provider whose dialect depends on the
+// model: Bedrock speaks Anthropic Messages to Anthropic's models and
+// Converse to the others.
+type ModelDialects interface {
+	// DialectFor is the dialect of requests for model.
+	DialectFor(model string) string
+}
+
+// DialectOf is the dialect p speaks for model: DialectFor's answer when p
+// implements ModelDialects, else p.Dialect().
+func DialectOf(p Provider, model string) string {
+	if m, ok := p.(ModelDialects); ok {
+		return m.DialectFor(model)
+	}
+	return p.Dialect()
+}
+
 // Call is one chat request to a provider.
 type Call struct {
 	// Model is the target's model: some APIs take it in the URL (Azure

@@ -25,7 +25,10 @@ type Target struct {
 	// encoding.
 	Model       string
 	QuotedModel []byte
-	Tier        string
+	// Dialect is the wire format the provider speaks for Model (see
+	// provider.DialectOf), e.g. "openai"; "" is read as OpenAI's.
+	Dialect string
+	Tier    string
 	// FirstToken overrides the route's first-token timeout when > 0.
 	FirstToken time.Duration
 	// Health is the target's passive health: every attempt on it, from
@@ -47,6 +50,16 @@ type Target struct {
 	Breakers []*breaker.Breaker
 	// ttft is the target's TTFT percentiles at the last table update.
 	ttft atomic.Pointer[health.Percentiles]
+}
+
+// Speaks is the wire format of requests to t: Dialect, or, for a Target
+// built without one (by hand, in tests), what its provider speaks for
+// Model.
+func (t *Target) Speaks() string {
+	if t.Dialect != "" || t.Provider == nil {
+		return t.Dialect
+	}
+	return provider.DialectOf(t.Provider, t.Model)
 }
 
 // Member is a primary target of a route with its base weight.

@@ -84,7 +84,7 @@ func Build(cfg *config.Config, opts Options) (*Router, error) {
 			return nil, fmt.Errorf("targets.%s.provider: unknown provider %q", name, tc.Provider)
 		}
 		rt.targets[name] = &Target{
-			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model),
+			Name: name, Provider: p, Model: tc.Model, QuotedModel: openai.Quote(tc.Model), Dialect: provider.DialectOf(p, tc.Model),
 			Tier: tc.Tier, FirstToken: tc.FirstToken.D(),
 			Health: health.NewWindow(opts.Clock, span, healthBuckets(span)),
 			Price:  tc.Price, Prefill: tc.HasPrefill(),
@@ -115,6 +115,8 @@ func newProvider(name string, pc *config.Provider, userAgent string) (provider.P
 		return provider.NewAzure(name, pc, userAgent)
 	case config.ProviderGemini:
 		return provider.NewGemini(name, pc, userAgent)
+	case config.ProviderBedrock:
+		return provider.NewBedrock(name, pc, userAgent)
 	}
 	return nil, fmt.Errorf("providers.%s.type: %q is not supported", name, pc.Type)
 }

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"github.com/backstophq/backstop/internal/breaker"
+	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/route"
 	"github.com/backstophq/backstop/internal/translate"
@@ -118,7 +119,7 @@ func (q *request) continues(a *attempt) bool {
 	return q.s.route.ContinueOnCut && openAI(a.t)
 }
 
-func openAI(t *route.Target) bool { return t.Provider.Dialect() == string(translate.OpenAI) }
+func openAI(t *route.Target) bool { return dialect.For(t.Speaks()).ID() == translate.OpenAI }
 
 // continuationTarget is call.continuationTarget: the first target after
 // from in the chain, wrapping round, that speaks OpenAI, takes a prefill
