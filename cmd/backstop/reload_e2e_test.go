@@ -65,7 +65,9 @@ func TestConfigReloadUnderLoad(t *testing.T) {
 
 // TestConfigMapSwapIsApplied mounts the config the way the kubelet mounts
 // a ConfigMap: the file is a symlink through "..data", a symlink to a
-// timestamped directory, and an update swaps "..data" atomically.
+// timestamped directory, and an update swaps "..data" atomically. Under
+// steady load, a good swap is applied and a broken one refused, and no
+// request fails across either.
 func TestConfigMapSwapIsApplied(t *testing.T) {
 	dir := t.TempDir()
 	version := 0
@@ -94,17 +96,27 @@ func TestConfigMapSwapIsApplied(t *testing.T) {
 		}
 		return path
 	})
-	if _, err := e.client.Chat.Completions.New(e.ctx(), chatParams("main", "hi")); err != nil {
+	l := e.steadyLoad("main", 40)
+	if err := e.a.WaitRequests(e.ctx(), 10); err != nil {
 		t.Fatal(err)
 	}
-	publish(retarget(e.config))
+	next := retarget(e.config)
+	publish(next)
 	waitFor(t, func() bool { return e.metric("backstop_config_reloads_total", `result="ok"`) == 1 })
-	if _, err := e.client.Chat.Completions.New(e.ctx(), chatParams("main", "hi")); err != nil {
-		t.Fatal(err)
+	if err := e.c.WaitRequests(e.ctx(), 40); err != nil {
+		t.Fatalf("the swapped config does not reach tc: %v", err)
 	}
-	if e.c.Stats().Requests != 1 {
-		t.Fatalf("after the swap tc got %d requests, want 1", e.c.Stats().Requests)
+	publish(next + "\nroutes: {broken: [\n")
+	waitFor(t, func() bool { return e.metric("backstop_config_reloads_total", `result="error"`) == 1 })
+	served := e.c.Stats().Requests
+	if err := e.c.WaitRequests(e.ctx(), served+40); err != nil {
+		t.Fatalf("the config before the broken swap stopped serving: %v", err)
 	}
+	l.Stop()
+	if n := l.failed.Load(); n != 0 {
+		t.Fatalf("%d of %d requests failed across the ConfigMap swaps", n, l.sent.Load())
+	}
+	t.Logf("%d requests across two ConfigMap swaps (one refused), none failed", l.sent.Load())
 }
 
 // TestSIGHUPReloads: SIGHUP reloads the config even when the file did
