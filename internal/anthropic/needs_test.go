@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backstophq/backstop/internal/needs"
 	"github.com/backstophq/backstop/internal/tokens"
 )
 
@@ -13,19 +14,19 @@ func TestParseMessagesNeeds(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want Needs
+		want needs.Needs
 	}{
-		{"text only", head + `"messages":[{"role":"user","content":"hi"}]}`, Needs{}},
+		{"text only", head + `"messages":[{"role":"user","content":"hi"}]}`, needs.Needs{}},
 		{"image block", head + `"messages":[{"role":"user","content":[{"type":"text","text":"what"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]}]}`,
-			Needs{Images: true, ImageParam: "messages[0].content[1]"}},
+			needs.Needs{Images: true, ImageParam: "messages[0].content[1]"}},
 		{"image in a tool result", head + `"messages":[{"role":"user","content":"a"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"shot","input":{}}]},` +
 			`{"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":[{"type":"text","text":"here"},{"type":"image","source":{"type":"url","url":"https://example.com/a.png"}}]}]}]}`,
-			Needs{Images: true, ImageParam: "messages[2].content[0].content[1]"}},
-		{"the word image in text is no image", head + `"messages":[{"role":"user","content":"\"image\""}]}`, Needs{}},
-		{"tools", head + `"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f","input_schema":{}}]}`, Needs{Tools: true}},
-		{"output_format json_schema", head + `"messages":[{"role":"user","content":"x"}],"output_format":{"type":"json_schema","schema":{}}}`, Needs{JSONSchema: true}},
-		{"output_config format", head + `"messages":[{"role":"user","content":"x"}],"output_config":{"format":{"type":"json_schema","schema":{}}}}`, Needs{JSONSchema: true}},
-		{"Claude Code's output_config is no schema", head + `"messages":[{"role":"user","content":"x"}],"output_config":{"effort":"medium"}}`, Needs{}},
+			needs.Needs{Images: true, ImageParam: "messages[2].content[0].content[1]"}},
+		{"the word image in text is no image", head + `"messages":[{"role":"user","content":"\"image\""}]}`, needs.Needs{}},
+		{"tools", head + `"messages":[{"role":"user","content":"x"}],"tools":[{"name":"f","input_schema":{}}]}`, needs.Needs{Tools: true}},
+		{"output_format json_schema", head + `"messages":[{"role":"user","content":"x"}],"output_format":{"type":"json_schema","schema":{}}}`, needs.Needs{JSONSchema: true}},
+		{"output_config format", head + `"messages":[{"role":"user","content":"x"}],"output_config":{"format":{"type":"json_schema","schema":{}}}}`, needs.Needs{JSONSchema: true}},
+		{"Claude Code's output_config is no schema", head + `"messages":[{"role":"user","content":"x"}],"output_config":{"effort":"medium"}}`, needs.Needs{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,6 +39,10 @@ func TestParseMessagesNeeds(t *testing.T) {
 				t.Errorf("PromptBytes = %d", got.PromptBytes)
 			}
 			got.PromptBytes = 0
+			if got.MaxTokens != 1024 {
+				t.Errorf("MaxTokens = %d, want the body's 1024", got.MaxTokens)
+			}
+			got.MaxTokens = 0
 			if got != tt.want {
 				t.Errorf("needs = %+v, want %+v", got, tt.want)
 			}

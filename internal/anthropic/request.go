@@ -6,6 +6,7 @@ package anthropic
 
 import (
 	"github.com/backstophq/backstop/internal/jsonscan"
+	"github.com/backstophq/backstop/internal/needs"
 	"github.com/backstophq/backstop/internal/tokens"
 
 	"bytes"
@@ -27,27 +28,10 @@ type MessagesRequest struct {
 	// requires it, so a translation to another dialect has it at hand.
 	MaxTokens int64
 	// Needs is what a target must be able to do to serve the request.
-	Needs Needs
+	Needs needs.Needs
 
 	modelStart, modelEnd int // the model value's span in the body
 	maxStart, maxEnd     int // the max_tokens value's span
-}
-
-// Needs is what serving a request takes, read by the same single scan of
-// the top level that finds the model: no second decode of the body.
-type Needs struct {
-	// Images: a message holds an image block (or a tool result does);
-	// ImageParam is the first one's path, e.g. "messages[0].content[1]".
-	Images     bool
-	ImageParam string
-	// Tools: the request defines tools.
-	Tools bool
-	// JSONSchema: output_format (or output_config.format) asks for a
-	// json_schema.
-	JSONSchema bool
-	// PromptBytes is the size of the prompt's JSON: system, messages and
-	// tool definitions, for the token estimate (internal/tokens).
-	PromptBytes int
 }
 
 // RequestError is a client error: the request is not a valid Messages
@@ -147,6 +131,7 @@ func ParseMessages(body []byte) (MessagesRequest, *RequestError) {
 	case !sawMessages:
 		return req, &RequestError{Param: "messages", Message: "messages: Field required"}
 	}
+	req.Needs.MaxTokens = req.MaxTokens
 	return req, nil
 }
 

@@ -11,9 +11,9 @@ import (
 
 	"github.com/backstophq/backstop/internal/anthropic"
 	"github.com/backstophq/backstop/internal/failure"
+	"github.com/backstophq/backstop/internal/needs"
 	"github.com/backstophq/backstop/internal/openai"
 	"github.com/backstophq/backstop/internal/sse"
-	"github.com/backstophq/backstop/internal/tokens"
 	"github.com/backstophq/backstop/internal/translate"
 )
 
@@ -23,30 +23,9 @@ type Request struct {
 	Model                string
 	Stream, IncludeUsage bool
 	// Needs is what a target must be able to do to serve the request.
-	Needs     Needs
+	Needs     needs.Needs
 	openai    openai.ChatRequest        // set for OpenAI clients
 	anthropic anthropic.MessagesRequest // set for Anthropic clients
-}
-
-// Needs is what serving a request takes, in any dialect: what a target's
-// capabilities must cover (route.Target.Lacks). The parsers read it in
-// the same single scan that finds the model.
-type Needs struct {
-	// Images: a message holds an image; ImageParam is where the first
-	// one is, e.g. "messages[0].content[1]".
-	Images     bool
-	ImageParam string
-	// Tools: the request defines tools.
-	Tools bool
-	// JSONSchema: the request asks for output that follows a JSON schema.
-	JSONSchema bool
-	// Embeddings: the request is for embeddings.
-	Embeddings bool
-	// PromptTokens is the estimated size of the prompt (internal/tokens).
-	PromptTokens int
-	// MaxTokens is the most output the request asks for; 0 when it does
-	// not say.
-	MaxTokens int64
 }
 
 // APIError is an error the gateway writes to a client, in no dialect yet.
@@ -113,12 +92,7 @@ func (openaiDialect) Parse(body []byte) (Request, *APIError) {
 	if rerr != nil {
 		return Request{}, &APIError{Status: http.StatusBadRequest, Type: openai.TypeInvalidRequest, Code: rerr.Code, Param: rerr.Param, Message: rerr.Message}
 	}
-	return Request{Model: req.Model, Stream: req.Stream, IncludeUsage: req.IncludeUsage, Needs: openaiNeeds(req.Needs), openai: req}, nil
-}
-
-func openaiNeeds(n openai.Needs) Needs {
-	return Needs{Images: n.Images, ImageParam: n.ImageParam, Tools: n.Tools, JSONSchema: n.JSONSchema,
-		PromptTokens: tokens.Estimate(n.PromptBytes), MaxTokens: n.MaxTokens}
+	return Request{Model: req.Model, Stream: req.Stream, IncludeUsage: req.IncludeUsage, Needs: req.Needs, openai: req}, nil
 }
 
 func (openaiDialect) RewriteModel(body []byte, req Request, quoted []byte, limit int64) []byte {
@@ -181,10 +155,7 @@ func (anthropicDialect) Parse(body []byte) (Request, *APIError) {
 	if rerr != nil {
 		return Request{}, &APIError{Status: http.StatusBadRequest, Type: anthropic.TypeInvalidRequest, Param: rerr.Param, Message: rerr.Message}
 	}
-	n := req.Needs
-	needs := Needs{Images: n.Images, ImageParam: n.ImageParam, Tools: n.Tools, JSONSchema: n.JSONSchema,
-		PromptTokens: tokens.Estimate(n.PromptBytes), MaxTokens: req.MaxTokens}
-	return Request{Model: req.Model, Stream: req.Stream, Needs: needs, anthropic: req}, nil
+	return Request{Model: req.Model, Stream: req.Stream, Needs: req.Needs, anthropic: req}, nil
 }
 
 func (anthropicDialect) RewriteModel(body []byte, req Request, quoted []byte, limit int64) []byte {
@@ -314,7 +285,7 @@ func (embeddingsDialect) Parse(body []byte) (Request, *APIError) {
 	if rerr != nil {
 		return Request{}, &APIError{Status: http.StatusBadRequest, Type: openai.TypeInvalidRequest, Code: rerr.Code, Param: rerr.Param, Message: rerr.Message}
 	}
-	needs := openaiNeeds(req.Needs)
-	needs.Embeddings = true
-	return Request{Model: req.Model, Needs: needs, openai: req}, nil
+	n := req.Needs
+	n.Embeddings = true
+	return Request{Model: req.Model, Needs: n, openai: req}, nil
 }

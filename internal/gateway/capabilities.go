@@ -54,7 +54,7 @@ func (c *call) lacking(t *route.Target, lack route.Lack) {
 		c.unservableCode = "context_length_exceeded"
 		e.Param = "messages"
 		e.Message = "target `" + t.Name + "` has a context window of " + itoa(t.Caps.ContextWindow) + " tokens, and this request needs about " +
-			itoa(n.PromptTokens) + " for its prompt (estimated at " + itoa(tokens.BytesPerToken) + " bytes a token) plus " +
+			itoa(n.PromptTokens()) + " for its prompt (estimated at " + itoa(tokens.BytesPerToken) + " bytes a token) plus " +
 			strconv.FormatInt(t.OutputFor(n.MaxTokens), 10) + " for its answer."
 	}
 	c.untranslatable = e

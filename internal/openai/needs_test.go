@@ -4,25 +4,27 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/backstophq/backstop/internal/needs"
 )
 
 func TestParseChatNeeds(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want Needs
+		want needs.Needs
 	}{
-		{"text only", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`, Needs{}},
+		{"text only", `{"model":"m","messages":[{"role":"user","content":"hi"}]}`, needs.Needs{}},
 		{"image part", `{"model":"m","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"what is it"},{"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}]}`,
-			Needs{Images: true, ImageParam: "messages[1].content[1]"}},
-		{"the word image_url in text is no image", `{"model":"m","messages":[{"role":"user","content":"say \"image_url\""}]}`, Needs{}},
-		{"tools", `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]}`, Needs{Tools: true}},
-		{"empty tools", `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[ ]}`, Needs{}},
-		{"legacy functions", `{"model":"m","messages":[{"role":"user","content":"x"}],"functions":[{"name":"f"}]}`, Needs{Tools: true}},
-		{"json_schema", `{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{}}}}`, Needs{JSONSchema: true}},
-		{"json_object is not a schema", `{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}`, Needs{}},
-		{"max_tokens", `{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":300}`, Needs{MaxTokens: 300}},
-		{"max_completion_tokens wins", `{"model":"m","max_completion_tokens":200,"messages":[{"role":"user","content":"x"}],"max_tokens":300}`, Needs{MaxTokens: 200}},
+			needs.Needs{Images: true, ImageParam: "messages[1].content[1]"}},
+		{"the word image_url in text is no image", `{"model":"m","messages":[{"role":"user","content":"say \"image_url\""}]}`, needs.Needs{}},
+		{"tools", `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]}`, needs.Needs{Tools: true}},
+		{"empty tools", `{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[ ]}`, needs.Needs{}},
+		{"legacy functions", `{"model":"m","messages":[{"role":"user","content":"x"}],"functions":[{"name":"f"}]}`, needs.Needs{Tools: true}},
+		{"json_schema", `{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{}}}}`, needs.Needs{JSONSchema: true}},
+		{"json_object is not a schema", `{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}`, needs.Needs{}},
+		{"max_tokens", `{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":300}`, needs.Needs{MaxTokens: 300}},
+		{"max_completion_tokens wins", `{"model":"m","max_completion_tokens":200,"messages":[{"role":"user","content":"x"}],"max_tokens":300}`, needs.Needs{MaxTokens: 200}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

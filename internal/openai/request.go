@@ -6,6 +6,7 @@ package openai
 
 import (
 	"github.com/backstophq/backstop/internal/jsonscan"
+	"github.com/backstophq/backstop/internal/needs"
 
 	"bytes"
 	"encoding/json"
@@ -25,32 +26,12 @@ type ChatRequest struct {
 	// IncludeUsage reports stream_options.include_usage.
 	IncludeUsage bool
 	// Needs is what a target must be able to do to serve the request.
-	Needs Needs
+	Needs needs.Needs
 
 	modelStart, modelEnd int // the model value's span in the body
 	// The spans of max_tokens and max_completion_tokens, when they are
 	// integers; 0, 0 when absent.
 	maxStart, maxEnd, mctStart, mctEnd int
-}
-
-// Needs is what serving a request takes, read by the same single scan of
-// the top level that finds the model: no second decode of the body.
-type Needs struct {
-	// Images: a message holds an image part; ImageParam is the first
-	// one's path, e.g. "messages[0].content[1]".
-	Images     bool
-	ImageParam string
-	// Tools: the request defines tools (a non-empty tools or functions).
-	Tools bool
-	// JSONSchema: response_format asks for a json_schema.
-	JSONSchema bool
-	// PromptBytes is the size of the prompt's JSON: messages plus tool
-	// definitions (or an embeddings request's input), for the token
-	// estimate (internal/tokens).
-	PromptBytes int
-	// MaxTokens is the output the request asks for at most
-	// (max_completion_tokens, else max_tokens); 0 when it says nothing.
-	MaxTokens int64
 }
 
 // RequestError is a client error: the request is not a valid chat

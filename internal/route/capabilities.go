@@ -2,7 +2,7 @@ package route
 
 import (
 	"github.com/backstophq/backstop/internal/config"
-	"github.com/backstophq/backstop/internal/dialect"
+	"github.com/backstophq/backstop/internal/needs"
 )
 
 // Capabilities are what a target can serve (config.Capabilities, with
@@ -42,7 +42,7 @@ const (
 // can. The context check counts the estimated prompt and the output the
 // request asks for, as capped by t's max_output_tokens: a request that
 // asks for 128000 tokens of a target capped at 8192 needs room for 8192.
-func (t *Target) Lacks(n dialect.Needs) Lack {
+func (t *Target) Lacks(n needs.Needs) Lack {
 	c := &t.Caps
 	switch {
 	case n.Embeddings && !c.Embeddings:
@@ -53,7 +53,7 @@ func (t *Target) Lacks(n dialect.Needs) Lack {
 		return LacksTools
 	case n.JSONSchema && !c.JSONSchema:
 		return LacksJSONSchema
-	case c.ContextWindow > 0 && int64(n.PromptTokens)+t.OutputFor(n.MaxTokens) > int64(c.ContextWindow):
+	case c.ContextWindow > 0 && int64(n.PromptTokens())+t.OutputFor(n.MaxTokens) > int64(c.ContextWindow):
 		return LacksContextWindow
 	}
 	return ""

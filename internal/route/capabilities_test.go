@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/backstophq/backstop/internal/config"
-	"github.com/backstophq/backstop/internal/dialect"
+	"github.com/backstophq/backstop/internal/needs"
 )
 
 func TestTargetLacks(t *testing.T) {
@@ -20,20 +20,20 @@ func TestTargetLacks(t *testing.T) {
 	tests := []struct {
 		name string
 		caps Capabilities
-		n    dialect.Needs
+		n    needs.Needs
 		want Lack
 	}{
-		{"capable target, plain request", all, dialect.Needs{PromptTokens: 100000, MaxTokens: 100000}, ""},
-		{"image to text-only", textOnly, dialect.Needs{Images: true}, LacksVision},
-		{"text to text-only", textOnly, dialect.Needs{Tools: true}, ""},
-		{"tools to no tools", noTools, dialect.Needs{Tools: true}, LacksTools},
-		{"json schema", noTools, dialect.Needs{JSONSchema: true}, LacksJSONSchema},
-		{"embeddings", Capabilities{}, dialect.Needs{Embeddings: true}, LacksEmbeddings},
-		{"fits the window", small, dialect.Needs{PromptTokens: 3000, MaxTokens: 5000}, ""},
-		{"over the window with its max", small, dialect.Needs{PromptTokens: 3000, MaxTokens: 5001}, LacksContextWindow},
-		{"prompt alone over the window", small, dialect.Needs{PromptTokens: 9000}, LacksContextWindow},
-		{"the cap makes room", capped, dialect.Needs{PromptTokens: 7000, MaxTokens: 128000}, ""},
-		{"unknown window is no limit", all, dialect.Needs{PromptTokens: 1 << 30}, ""},
+		{"capable target, plain request", all, needs.Needs{PromptBytes: 400000, MaxTokens: 100000}, ""},
+		{"image to text-only", textOnly, needs.Needs{Images: true}, LacksVision},
+		{"text to text-only", textOnly, needs.Needs{Tools: true}, ""},
+		{"tools to no tools", noTools, needs.Needs{Tools: true}, LacksTools},
+		{"json schema", noTools, needs.Needs{JSONSchema: true}, LacksJSONSchema},
+		{"embeddings", Capabilities{}, needs.Needs{Embeddings: true}, LacksEmbeddings},
+		{"fits the window", small, needs.Needs{PromptBytes: 12000, MaxTokens: 5000}, ""},
+		{"over the window with its max", small, needs.Needs{PromptBytes: 12000, MaxTokens: 5001}, LacksContextWindow},
+		{"prompt alone over the window", small, needs.Needs{PromptBytes: 36000}, LacksContextWindow},
+		{"the cap makes room", capped, needs.Needs{PromptBytes: 28000, MaxTokens: 128000}, ""},
+		{"unknown window is no limit", all, needs.Needs{PromptBytes: 4 << 30}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
