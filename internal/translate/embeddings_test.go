@@ -131,7 +131,7 @@ func TestDecodeEmbeddings(t *testing.T) {
 		d           Dialect
 		model, body string
 	}{
-		{Gemini, "g", `{"embeddings":[{"values":[0.5]}]}`},          // one short
+		{Gemini, "g", `{"embeddings":[{"values":[0.5]}]}`},             // one short
 		{Gemini, "g", `{"embeddings":[{"values":[]},{"values":[1]}]}`}, // empty
 		{Gemini, "g", `[]`},
 		{Converse, "amazon.titan-embed-text-v2:0", `{"embedding":[1],"inputTextTokenCount":1}`},
