@@ -16,18 +16,5 @@ var profilePrefixes = []string{"us.", "eu.", "apac.", "global.", "us-gov.", "jp.
 // throughput or an application inference profile with an opaque id) is
 // not recognised and goes through Converse, which serves every model.
 func IsAnthropic(model string) bool {
-	if strings.HasPrefix(model, "arn:") {
-		i := strings.LastIndexByte(model, '/')
-		if i < 0 {
-			return false
-		}
-		model = model[i+1:]
-	}
-	for _, p := range profilePrefixes {
-		if rest, ok := strings.CutPrefix(model, p); ok {
-			model = rest
-			break
-		}
-	}
-	return strings.HasPrefix(model, "anthropic.")
+	return strings.HasPrefix(baseModel(model), "anthropic.")
 }

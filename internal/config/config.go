@@ -169,8 +169,9 @@ type Capabilities struct {
 	// when not set here. Default: the target's prefill.
 	Prefill *bool `yaml:"prefill"`
 	// Embeddings: the target serves POST /v1/embeddings. nil when not
-	// set. Default true for openai and azure providers, false for
-	// anthropic.
+	// set. Default true for openai, azure and gemini providers, and for
+	// bedrock when the model is an embeddings model (amazon.titan-embed*,
+	// cohere.embed*); false for anthropic and other bedrock models.
 	Embeddings *bool `yaml:"embeddings"`
 	// ContextWindow is the model's context window in tokens: a request
 	// whose estimated prompt plus requested output exceeds it skips the
@@ -189,13 +190,21 @@ func (t *Target) HasPrefill() bool {
 }
 
 // ServesEmbeddings reports whether t serves embeddings, given the type of
-// its provider: the explicit capability, else true for the OpenAI
-// dialect's types.
-func (t *Target) ServesEmbeddings(providerType string) bool {
+// its provider and whether its model is an embeddings model (which only
+// the caller, knowing each provider's model ids, can tell): the explicit
+// capability, else true for the OpenAI dialect's types and Gemini, and
+// for Bedrock's embeddings models.
+func (t *Target) ServesEmbeddings(providerType string, embeddingsModel bool) bool {
 	if e := t.Capabilities.Embeddings; e != nil {
 		return *e
 	}
-	return providerType == ProviderOpenAI || providerType == ProviderAzure
+	switch providerType {
+	case ProviderOpenAI, ProviderAzure, ProviderGemini:
+		return true
+	case ProviderBedrock:
+		return embeddingsModel
+	}
+	return false
 }
 
 // Probe configures the active health probes of one target: a tiny real

@@ -113,6 +113,9 @@ func (a *try) get() *failure.Error {
 // output capped at t's max_output_tokens. A *translate.Error says the request
 // cannot be expressed for t.
 func (c *call) bodyFor(t *route.Target, up dialect.Dialect) ([]byte, error) {
+	if c.embeddings() && up.ID() != translate.OpenAI {
+		return c.embeddingsBody(t, up)
+	}
 	if up.ID() == c.client.ID() {
 		return c.client.RewriteModel(c.body, c.req, t.QuotedModel, int64(t.Caps.MaxOutputTokens)), nil
 	}
@@ -160,7 +163,12 @@ func (a *try) readBody() *failure.Error {
 	if u, failed := a.up.BodyError(body); failed {
 		return &failure.Error{Kind: failure.Malformed, Upstream: u}
 	}
-	if a.up.ID() != a.c.client.ID() {
+	switch {
+	case a.c.embeddings() && a.up.ID() != translate.OpenAI:
+		if body, err = translate.DecodeEmbeddings(a.up.ID(), a.t.Model, a.c.emb, body); err != nil {
+			return failure.New(failure.Malformed, err)
+		}
+	case a.up.ID() != a.c.client.ID():
 		if body, err = translate.ConvertResponse(a.up.ID(), a.c.client.ID(), body); err != nil {
 			return failure.New(failure.Malformed, err)
 		}

@@ -49,6 +49,8 @@ func (c *call) lacking(t *route.Target, lack route.Lack) {
 		e.Param, e.Message = c.jsonSchemaParam(), e.Message+"a JSON-schema response format (capabilities.json_schema is false)."
 	case route.LacksEmbeddings:
 		e.Param, e.Message = "model", "target `"+t.Name+"` has no embeddings (capabilities.embeddings is false)."
+	case route.LacksChat:
+		e.Param, e.Message = "model", "target `"+t.Name+"` is an embeddings model ("+t.Model+"), which serves no chat."
 	case route.LacksContextWindow:
 		c.overContext = true
 		c.unservableCode = "context_length_exceeded"

@@ -56,6 +56,10 @@ type call struct {
 	// unservableCode is the error code of the 400 when no target can
 	// take the request ("" for unsupported_parameter).
 	unservableCode string
+	// emb is an embeddings request as read for translation, or embErr why
+	// it cannot be translated; see embeddingsBody.
+	emb    *translate.EmbeddingsRequest
+	embErr error
 	// overContext is set once the request is known to be too long for a
 	// target (by estimate, or by the provider's context-length error):
 	// the route's context_fallback may then take it.
@@ -279,8 +283,9 @@ func (c *call) onTarget(chain []*route.Target, i int) (over bool, next int) {
 	}
 }
 
-// embeddings reports whether the request is for embeddings, which only
-// OpenAI-dialect targets serve.
+// embeddings reports whether the request is for embeddings: passed as
+// it came to OpenAI-dialect targets, translated for Gemini and Bedrock
+// (see embeddingsBody), refused by the others.
 func (c *call) embeddings() bool { return c.client == dialect.OpenAIEmbeddings }
 
 // sendable returns the body an attempt on t sends. When the request cannot
@@ -290,11 +295,6 @@ func (c *call) embeddings() bool { return c.client == dialect.OpenAIEmbeddings }
 func (c *call) sendable(t *route.Target) (body []byte, ok bool) {
 	if lack := t.Lacks(c.req.Needs); lack != "" {
 		c.lacking(t, lack)
-		return nil, false
-	}
-	if c.embeddings() && dialect.For(t.Speaks()).ID() != translate.OpenAI {
-		c.untranslatable = &translate.Error{Param: "model", Message: "target `" + t.Name + "` speaks " + t.Speaks() + ", which has no embeddings"}
-		c.skip(t, "cannot_translate")
 		return nil, false
 	}
 	body, err := c.bodyFor(t, dialect.For(t.Speaks()))

@@ -15,7 +15,8 @@ import (
 // /model/{id}/invoke, /invoke-with-response-stream, /converse and
 // /converse-stream, routed on the decoded path (the id may hold ":" and,
 // in an ARN, "/"). InvokeModel takes and answers Anthropic Messages for
-// Anthropic's models, through the same machinery as /v1/messages;
+// Anthropic's models, through the same machinery as /v1/messages, and
+// embeddings for Titan and Cohere models (bedrock_embeddings.go);
 // Converse is in bedrock_converse.go, event streams in bedrock_stream.go.
 // Requests must carry a SigV4 Authorization header of the right shape
 // (or a Bedrock API key as a bearer token); the signature itself is not
@@ -211,6 +212,10 @@ func (p *Provider) authorizeBedrock(r *http.Request) *bedrockError {
 // Anthropic model: the body is a Messages request without model and
 // stream, with anthropic_version.
 func (x *exchange) invoke(op bedrockOp) {
+	if bedrock.IsEmbeddingsModel(op.model) {
+		x.invokeEmbeddings(op)
+		return
+	}
 	if !bedrock.IsAnthropic(op.model) {
 		writeBedrockError(x.w, errValidation("The simulator serves InvokeModel for Anthropic models only (a model id with \"anthropic.\"); call Converse for "+op.model+"."))
 		return

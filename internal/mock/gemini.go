@@ -16,7 +16,8 @@ import (
 // elements arrive as they are made, as Google does. Requests are read in
 // gemini_request.go and streams written in gemini_stream.go. The answers
 // come from the same content machinery as the other dialects', so the
-// same conversation gets the same text.
+// same conversation gets the same text. Embeddings (:embedContent,
+// :batchEmbedContents) are in gemini_embeddings.go.
 
 const geminiPrefix = "/v1beta/models/"
 
@@ -124,7 +125,8 @@ func geminiMethod(path string) (model, method string, ok bool) {
 func (x *exchange) gemini() {
 	model, method, ok := geminiMethod(x.r.URL.Path)
 	stream := method == "streamGenerateContent"
-	if !ok || method != "generateContent" && !stream {
+	embed := method == "embedContent" || method == "batchEmbedContents"
+	if !ok || method != "generateContent" && !stream && !embed {
 		writeGeminiError(x.w, &geminiError{Code: http.StatusNotFound, Status: "NOT_FOUND", Message: "Method not found."})
 		return
 	}
@@ -134,6 +136,10 @@ func (x *exchange) gemini() {
 	}
 	if e := x.p.authorizeGemini(x.r); e != nil {
 		writeGeminiError(x.w, e)
+		return
+	}
+	if embed {
+		x.geminiEmbed(model, method)
 		return
 	}
 	req, e := parseGeminiRequest(x.body)

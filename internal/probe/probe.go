@@ -2,6 +2,7 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -26,6 +27,9 @@ const (
 	// maxDrain bounds what is read after the first content chunk, only
 	// so that the connection can be reused.
 	maxDrain = 64 << 10
+	// maxEmbeddingsAnswer bounds an embeddings probe's answer: one vector
+	// of a few thousand numbers.
+	maxEmbeddingsAnswer = 1 << 20
 )
 
 // errTimeout is the cause of a probe's context when its timeout fired.
@@ -77,6 +81,9 @@ func (p *Prober) probe(ctx context.Context, t *probed) Result {
 // does not change the outcome. Failures are classified as the gateway
 // classifies a streamed attempt's.
 func (p *Prober) send(ctx context.Context, t *probed, start time.Time) (time.Duration, error) {
+	if t.embeddings {
+		return p.sendEmbeddings(ctx, t, start)
+	}
 	resp, err := t.target.Provider.Chat(ctx, provider.Call{Model: t.target.Model, Body: t.body, Stream: true, Header: http.Header{Header: {"1"}}})
 	if err != nil {
 		return 0, err
@@ -112,4 +119,29 @@ func (p *Prober) send(ctx context.Context, t *probed, start time.Time) (time.Dur
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
 		return ttft, nil
 	}
+}
+
+// sendEmbeddings posts an embeddings model's probe, which is not
+// streamed: its time to first token is the time to the whole answer,
+// which must be JSON and not an error of the dialect's.
+func (p *Prober) sendEmbeddings(ctx context.Context, t *probed, start time.Time) (time.Duration, error) {
+	if t.body == nil {
+		return 0, failure.Newf(failure.Malformed, "probe: no embeddings request for model %s", t.target.Model)
+	}
+	resp, err := t.target.Provider.Chat(ctx, provider.Call{Model: t.target.Model, Body: t.body, Embeddings: true, Header: http.Header{Header: {"1"}}})
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxEmbeddingsAnswer+1))
+	switch {
+	case err != nil:
+		return 0, failure.New(failure.StreamCut, err)
+	case len(body) > maxEmbeddingsAnswer || !json.Valid(body):
+		return 0, failure.Newf(failure.Malformed, "probe: embeddings answer of %d bytes is not JSON", len(body))
+	}
+	if u, failed := dialect.For(t.target.Speaks()).BodyError(body); failed {
+		return 0, &failure.Error{Kind: failure.Malformed, Upstream: u}
+	}
+	return p.clock.Now().Sub(start), nil
 }

@@ -1,7 +1,8 @@
 // Package probe sends active health probes: for each target that asks for
-// them, a tiny real request (one token, streamed) on a jittered interval,
-// whose outcome, latency and time to first token are recorded in the
-// target's health window exactly as a live attempt's would be. A target
+// them, a tiny real request (one token, streamed; for an embeddings model,
+// the embedding of one word) on a jittered interval, whose outcome,
+// latency and time to first token are recorded in the target's health
+// window exactly as a live attempt's would be. A target
 // that gets no traffic, such as a fallback, thus has a known health before
 // it is needed.
 //
@@ -18,6 +19,7 @@ import (
 	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/dialect"
 	"github.com/backstophq/backstop/internal/route"
+	"github.com/backstophq/backstop/internal/translate"
 )
 
 // Options configure a Prober.
@@ -58,10 +60,13 @@ type Prober struct {
 type probed struct {
 	target *route.Target
 	Schedule
-	body    []byte      // the probe request, made once
-	timer   clock.Timer // the next due probe; guarded by Prober.mu
-	running atomic.Bool // a probe is under way
-	counts  counters
+	body []byte // the probe request, made once
+	// embeddings: the target is an embeddings model, which serves no
+	// chat; its probe embeds one word, not streamed.
+	embeddings bool
+	timer      clock.Timer // the next due probe; guarded by Prober.mu
+	running    atomic.Bool // a probe is under way
+	counts     counters
 }
 
 // New returns a prober of targets, which are probed from Start on. A
@@ -76,7 +81,7 @@ func New(targets []Target, opts Options) *Prober {
 	p := &Prober{clock: opts.Clock, random: opts.Random, onResult: opts.OnResult}
 	for _, t := range targets {
 		if t.Interval > 0 && t.Timeout > 0 && t.Target != nil {
-			p.targets = append(p.targets, &probed{target: t.Target, Schedule: t.Schedule, body: dialect.For(t.Target.Speaks()).ProbeBody(t.Target.Model)})
+			p.targets = append(p.targets, newProbed(t))
 		}
 	}
 	return p
@@ -174,4 +179,25 @@ func (p *Prober) report(r Result) {
 	if p.onResult != nil {
 		p.onResult(r)
 	}
+}
+
+// newProbed is t's probing state, with its probe request: a one-token
+// chat in t's dialect, or, for an embeddings model, the embedding of one
+// word.
+func newProbed(t Target) *probed {
+	pt := &probed{target: t.Target, Schedule: t.Schedule}
+	d := dialect.For(t.Target.Speaks())
+	if !t.Target.Caps.EmbeddingsOnly {
+		pt.body = d.ProbeBody(t.Target.Model)
+		return pt
+	}
+	pt.embeddings = true
+	// Embeddings-only models are Gemini's and Bedrock's, whose requests
+	// are translated. A model of no known family gets no body: its probes
+	// fail, as its requests would be skipped.
+	ping := &translate.EmbeddingsRequest{Inputs: []string{"ping"}}
+	if b, err := translate.EncodeEmbeddings(d.ID(), t.Target.Model, ping); err == nil {
+		pt.body = b
+	}
+	return pt
 }

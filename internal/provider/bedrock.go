@@ -97,10 +97,11 @@ func (p *Bedrock) DialectFor(model string) string {
 // Chat posts body to {base_url}/model/{model}/{operation}: invoke or
 // invoke-with-response-stream for an Anthropic model, after InvokeBody
 // rewrites it, and converse or converse-stream otherwise. A 2xx stream's
-// body yields server-sent events.
+// body yields server-sent events. An embeddings call is an invoke of an
+// embeddings model (see embed).
 func (p *Bedrock) Chat(ctx context.Context, call Call) (*http.Response, error) {
 	if call.Embeddings {
-		return nil, ErrUnsupported
+		return p.embed(ctx, call)
 	}
 	invoke := bedrock.IsAnthropic(call.Model)
 	body := call.Body
@@ -121,23 +122,9 @@ func (p *Bedrock) Chat(ctx context.Context, call Call) (*http.Response, error) {
 			return nil, failure.New(failure.Malformed, err)
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url+"/model/"+EscapeModelID(call.Model)+op, bytes.NewReader(body))
-	if err != nil {
-		return nil, failure.New(failure.Connect, err)
-	}
-	p.setHeaders(req.Header, call.Header, call.Stream)
-	if err := p.authorize(ctx, req, body); err != nil {
-		return nil, err
-	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, failure.New(failure.Connect, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		return nil, statusFailure(resp, func(b []byte) (failure.UpstreamError, bool) { return parseBedrockError(resp.Header, b) })
-	}
-	if !call.Stream {
-		return resp, nil
+	resp, err := p.send(ctx, call.Model, op, body, call.Header, call.Stream)
+	if err != nil || !call.Stream {
+		return resp, err
 	}
 	if ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); ct != eventStreamType {
 		resp.Body.Close()
@@ -151,6 +138,27 @@ func (p *Bedrock) Chat(ctx context.Context, call Call) (*http.Response, error) {
 	resp.Header.Set("Content-Type", "text/event-stream")
 	resp.Header.Del("Content-Length")
 	resp.ContentLength = -1
+	return resp, nil
+}
+
+// send posts body to {base_url}/model/{model}{op}, authorized, and
+// returns a 2xx answer open; any other status is a typed failure.
+func (p *Bedrock) send(ctx context.Context, model, op string, body []byte, header http.Header, stream bool) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url+"/model/"+EscapeModelID(model)+op, bytes.NewReader(body))
+	if err != nil {
+		return nil, failure.New(failure.Connect, err)
+	}
+	p.setHeaders(req.Header, header, stream)
+	if err := p.authorize(ctx, req, body); err != nil {
+		return nil, err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, failure.New(failure.Connect, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		return nil, statusFailure(resp, func(b []byte) (failure.UpstreamError, bool) { return parseBedrockError(resp.Header, b) })
+	}
 	return resp, nil
 }
 

@@ -131,8 +131,8 @@ func TestBedrockURLs(t *testing.T) {
 			t.Errorf("DialectFor(%s) = %s", tc.model, d)
 		}
 	}
-	if _, err := p.Chat(context.Background(), Call{Model: "m", Embeddings: true}); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("embeddings: %v", err)
+	if _, err := p.Chat(context.Background(), Call{Model: "amazon.nova-pro-v1:0", Embeddings: true}); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("embeddings of a chat model: %v", err)
 	}
 }
 

@@ -35,8 +35,8 @@ func (p *Gemini) Dialect() string { return "gemini" }
 // Chat posts body to {base_url}/v1beta/models/{model}:generateContent, or
 // :streamGenerateContent?alt=sse for a stream. A propagated Authorization
 // header is never sent: Google would read it as an OAuth token and
-// refuse the key. Embeddings (embedContent) take a body of their own
-// that the gateway does not translate, so they are ErrUnsupported.
+// refuse the key. An embeddings call posts to :batchEmbedContents, as
+// google.golang.org/genai's EmbedContent does, and is never streamed.
 //
 // Gemini answers a bad key with 400 INVALID_ARGUMENT, reason
 // API_KEY_INVALID; it is turned into the 401 it means, so that the
@@ -44,16 +44,16 @@ func (p *Gemini) Dialect() string { return "gemini" }
 // bad request. A 429 says when to retry in its RetryInfo detail rather
 // than a Retry-After header; the detail counts as one.
 func (p *Gemini) Chat(ctx context.Context, call Call) (*http.Response, error) {
-	if call.Embeddings {
-		return nil, ErrUnsupported
-	}
 	var b strings.Builder
 	b.Grow(len(p.url) + len(call.Model) + 32)
 	b.WriteString(p.url)
 	b.WriteString(url.PathEscape(call.Model))
-	if call.Stream {
+	switch {
+	case call.Embeddings:
+		b.WriteString(":batchEmbedContents")
+	case call.Stream:
 		b.WriteString(":streamGenerateContent?alt=sse")
-	} else {
+	default:
 		b.WriteString(":generateContent")
 	}
 	header := call.Header

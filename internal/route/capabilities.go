@@ -1,6 +1,9 @@
 package route
 
 import (
+	"strings"
+
+	"github.com/backstophq/backstop/internal/bedrock"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/needs"
 )
@@ -10,6 +13,10 @@ import (
 // it: the target is not tried, and the skip is no failure of its.
 type Capabilities struct {
 	Tools, Vision, JSONSchema, Embeddings bool
+	// EmbeddingsOnly: the model is an embeddings model, which serves no
+	// chat (a Bedrock amazon.titan-embed* or cohere.embed*, a Gemini
+	// *embedding* model).
+	EmbeddingsOnly bool
 	// ContextWindow is the model's window in tokens; 0 means unknown.
 	ContextWindow int
 	// MaxOutputTokens caps the output asked of the target; 0 means none.
@@ -18,11 +25,25 @@ type Capabilities struct {
 
 func capabilities(tc *config.Target, providerType string) Capabilities {
 	c := tc.Capabilities
+	only := embeddingsModel(providerType, tc.Model)
 	return Capabilities{
 		Tools: c.Tools, Vision: c.Vision, JSONSchema: c.JSONSchema,
-		Embeddings:    tc.ServesEmbeddings(providerType),
+		Embeddings: tc.ServesEmbeddings(providerType, only), EmbeddingsOnly: only,
 		ContextWindow: c.ContextWindow, MaxOutputTokens: c.MaxOutputTokens,
 	}
+}
+
+// embeddingsModel reports whether model, of a provider of type
+// providerType, is an embeddings model by its id.
+func embeddingsModel(providerType, model string) bool {
+	switch providerType {
+	case config.ProviderBedrock:
+		return bedrock.IsEmbeddingsModel(model)
+	case config.ProviderGemini:
+		// gemini-embedding-001, text-embedding-004, embedding-001.
+		return strings.Contains(model, "embedding")
+	}
+	return false
 }
 
 // Lack is why a target cannot serve a request: a short label for logs and
@@ -35,6 +56,7 @@ const (
 	LacksTools         Lack = "tools"
 	LacksJSONSchema    Lack = "json_schema"
 	LacksEmbeddings    Lack = "embeddings"
+	LacksChat          Lack = "chat"
 	LacksContextWindow Lack = "context_window"
 )
 
@@ -47,6 +69,8 @@ func (t *Target) Lacks(n needs.Needs) Lack {
 	switch {
 	case n.Embeddings && !c.Embeddings:
 		return LacksEmbeddings
+	case !n.Embeddings && c.EmbeddingsOnly:
+		return LacksChat
 	case n.Images && !c.Vision:
 		return LacksVision
 	case n.Tools && !c.Tools:
