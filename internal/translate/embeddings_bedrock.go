@@ -12,6 +12,12 @@ import (
 // cohereMaxBatch is how many texts one Cohere Embed call takes.
 const cohereMaxBatch = 96
 
+// titanMaxBatch is how many texts one request may embed on Titan, which
+// takes one text a call: a larger batch would be that many signed calls
+// for one client request. Cohere's and Gemini's own batch limits are of
+// the same order.
+const titanMaxBatch = 128
+
 // titanV2Dimensions are the vector lengths Titan Text Embeddings v2 makes.
 var titanV2Dimensions = []int{256, 512, 1024}
 
@@ -47,6 +53,9 @@ func titanRequests(req *EmbeddingsRequest, model string) ([]byte, error) {
 		Normalize  bool   `json:"normalize,omitempty"`
 	}
 	v2 := bedrock.EmbedderOf(model) == bedrock.TitanV2
+	if len(req.Inputs) > titanMaxBatch {
+		return nil, refuse("input", "'input' has %d texts; Titan Text Embeddings on Bedrock embeds one text a call, and the gateway makes at most %d calls a request.", len(req.Inputs), titanMaxBatch)
+	}
 	switch d := req.Dimensions; {
 	case d != 0 && !v2:
 		return nil, refuse("dimensions", "Titan Text Embeddings v1 (%s) makes vectors of a fixed length: 'dimensions' cannot be set.", model)

@@ -37,6 +37,7 @@ func TestParseEmbeddingsRefusals(t *testing.T) {
 func TestEncodeEmbeddings(t *testing.T) {
 	one := &EmbeddingsRequest{Inputs: []string{"hello"}}
 	two := &EmbeddingsRequest{Inputs: []string{"a", "b"}, Dimensions: 256}
+	tooManyForTitan := &EmbeddingsRequest{Inputs: make([]string, titanMaxBatch+1)}
 	for _, c := range []struct {
 		d      Dialect
 		model  string
@@ -51,6 +52,7 @@ func TestEncodeEmbeddings(t *testing.T) {
 		{Converse, "amazon.titan-embed-text-v2:0", &EmbeddingsRequest{Inputs: []string{"a"}, Dimensions: 300}, "", "dimensions"},
 		{Converse, "amazon.titan-embed-text-v1", one, `[{"inputText":"hello"}]`, ""},
 		{Converse, "amazon.titan-embed-text-v1", two, "", "dimensions"},
+		{Converse, "amazon.titan-embed-text-v2:0", tooManyForTitan, "", "input"},
 		{Converse, "cohere.embed-english-v3", &EmbeddingsRequest{Inputs: []string{"a", "b"}}, `{"texts":["a","b"],"input_type":"search_document"}`, ""},
 		{Converse, "cohere.embed-multilingual-v3", two, "", "dimensions"},
 		{Converse, "meta.llama3-8b-instruct-v1:0", one, "", "model"},
