@@ -5,6 +5,10 @@
 // exposes nothing extra and its command line stays the product's.
 //
 //	gateway-pprof serve --config FILE [--listen ADDR] --cpuprofile FILE
+//
+// On SIGUSR1 it also writes a memory snapshot beside the CPU profile
+// (see snapshot.go): the harness sends one while scenario 3 holds its
+// streams, which is where the memory per stream is measured.
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,6 +81,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	snap := make(chan os.Signal, 1)
+	signal.Notify(snap, syscall.SIGUSR1)
+	defer signal.Stop(snap)
+	go snapshots(ctx, snap, strings.TrimSuffix(*profile, ".pprof"), stderr)
 	select {
 	case <-ctx.Done():
 	case err := <-gw.Err():
