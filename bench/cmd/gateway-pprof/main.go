@@ -24,8 +24,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/gateway"
+	"github.com/backstophq/backstop/internal/logbatch"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -71,7 +73,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
 		level = slog.LevelInfo
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Batched as backstop serve batches them, so that the profile shows
+	// the product's logging cost.
+	logs := logbatch.New(stderr, clock.Real{}, 100*time.Millisecond)
+	defer logs.Close()
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	gw, err := gateway.Start(cfg, logger, "backstop/bench-pprof")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
