@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -121,7 +120,7 @@ func (p *Bedrock) Chat(ctx context.Context, call Call) (*http.Response, error) {
 			return nil, failure.New(failure.Malformed, err)
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url+"/model/"+EscapeModelID(call.Model)+op, bytes.NewReader(body))
+	req, release, err := newPost(ctx, p.url+"/model/"+EscapeModelID(call.Model)+op, body)
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}
@@ -130,6 +129,7 @@ func (p *Bedrock) Chat(ctx context.Context, call Call) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := p.client.Do(req)
+	release() // as in endpoint.post: a held stream need not keep the body
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}

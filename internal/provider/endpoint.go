@@ -78,14 +78,10 @@ var (
 // by parse, which gets at most maxErrorBody bytes of the body.
 func (e *endpoint) post(ctx context.Context, url string, body []byte, header http.Header, authHeader string,
 	setDefaults func(http.Header), parse func([]byte) (failure.UpstreamError, bool)) (*http.Response, error) {
-	sent := newSentBody(body)
-	rd, _ := sent.reader()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, rd)
+	req, release, err := newPost(ctx, url, body)
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}
-	req.ContentLength = int64(len(body))
-	req.GetBody = sent.reader
 	h := req.Header
 	for k, v := range header {
 		h[k] = v
@@ -112,7 +108,7 @@ func (e *endpoint) post(ctx context.Context, url string, body []byte, header htt
 	resp, err := e.client.Do(req)
 	// Do rewinds the body only while it runs: the stream that follows
 	// need not keep it.
-	sent.release()
+	release()
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}

@@ -1,10 +1,25 @@
 package provider
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"sync"
 )
+
+// newPost returns a POST of body to url whose body is a sentBody: call
+// the returned release once Client.Do has returned.
+func newPost(ctx context.Context, url string, body []byte) (req *http.Request, release func(), err error) {
+	sent := newSentBody(body)
+	rd, _ := sent.reader()
+	req, err = http.NewRequestWithContext(ctx, http.MethodPost, url, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.ContentLength = int64(len(body))
+	req.GetBody = sent.reader
+	return req, sent.release, nil
+}
 
 // sentBody is a request body that net/http keeps no longer than it needs.
 //
