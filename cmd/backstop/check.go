@@ -15,8 +15,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/fleet"
+	"github.com/backstophq/backstop/internal/logbatch"
 	"github.com/backstophq/backstop/internal/metrics"
 )
 
@@ -38,7 +40,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	logs := newLogWriter(stderr, 100*time.Millisecond)
+	logs := logbatch.New(stderr, clock.Real{}, logFlushInterval)
 	defer logs.Close()
 	logger := newLogger(logs, cfg.Log.Level)
 	m := metrics.NewChecker()

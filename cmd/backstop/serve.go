@@ -11,14 +11,20 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/filewatch"
 	"github.com/backstophq/backstop/internal/gateway"
+	"github.com/backstophq/backstop/internal/logbatch"
 )
 
 // shutdownGrace is how long in-flight requests and streams may run after
 // SIGTERM before the gateway closes them.
 const shutdownGrace = 30 * time.Second
+
+// logFlushInterval is how long a log line may wait in the batch before it
+// is written out.
+const logFlushInterval = 100 * time.Millisecond
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -37,8 +43,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		cfg.Listen = *listen
 	}
 	// Request logs are batched: at a thousand requests a second, a write
-	// per line was 5% of the gateway's CPU.
-	logs := newLogWriter(stderr, 100*time.Millisecond)
+	// per line was 5% of the gateway's CPU. The batch's timer runs only
+	// while lines wait, so an idle gateway is not woken to flush nothing.
+	logs := logbatch.New(stderr, clock.Real{}, logFlushInterval)
 	defer logs.Close()
 	logger := newLogger(logs, cfg.Log.Level)
 	gw, err := gateway.Start(cfg, logger, "backstop/"+versionString())

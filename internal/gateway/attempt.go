@@ -92,6 +92,9 @@ func (a *try) get() *failure.Error {
 	}
 	resp, err := a.t.Provider.Chat(provider.WithConnectTimeout(a.ctx, c.route.Timeouts.Connect),
 		provider.Call{Model: a.t.Model, Body: a.reqBody, Stream: c.req.Stream, Embeddings: c.embeddings(), Header: header})
+	// Sent: a stream held open for minutes need not keep the body (a long
+	// conversation is hundreds of KB), and the provider has let go of it.
+	a.reqBody = nil
 	if err != nil {
 		return a.classify(err)
 	}

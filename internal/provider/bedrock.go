@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -144,7 +143,7 @@ func (p *Bedrock) Chat(ctx context.Context, call Call) (*http.Response, error) {
 // send posts body to {base_url}/model/{model}{op}, authorized, and
 // returns a 2xx answer open; any other status is a typed failure.
 func (p *Bedrock) send(ctx context.Context, model, op string, body []byte, header http.Header, stream bool) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url+"/model/"+EscapeModelID(model)+op, bytes.NewReader(body))
+	req, release, err := newPost(ctx, p.url+"/model/"+EscapeModelID(model)+op, body)
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}
@@ -153,6 +152,7 @@ func (p *Bedrock) send(ctx context.Context, model, op string, body []byte, heade
 		return nil, err
 	}
 	resp, err := p.client.Do(req)
+	release() // as in endpoint.post: a held stream need not keep the body
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -79,7 +78,7 @@ var (
 // by parse, which gets at most maxErrorBody bytes of the body.
 func (e *endpoint) post(ctx context.Context, url string, body []byte, header http.Header, authHeader string,
 	setDefaults func(http.Header), parse func([]byte) (failure.UpstreamError, bool)) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, release, err := newPost(ctx, url, body)
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}
@@ -107,6 +106,9 @@ func (e *endpoint) post(ctx context.Context, url string, body []byte, header htt
 		setDefaults(h)
 	}
 	resp, err := e.client.Do(req)
+	// Do rewinds the body only while it runs: the stream that follows
+	// need not keep it.
+	release()
 	if err != nil {
 		return nil, failure.New(failure.Connect, err)
 	}

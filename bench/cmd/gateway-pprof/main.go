@@ -5,6 +5,10 @@
 // exposes nothing extra and its command line stays the product's.
 //
 //	gateway-pprof serve --config FILE [--listen ADDR] --cpuprofile FILE
+//
+// On SIGUSR1 it also writes a memory snapshot beside the CPU profile
+// (see snapshot.go): the harness sends one while scenario 3 holds its
+// streams, which is where the memory per stream is measured.
 package main
 
 import (
@@ -16,11 +20,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/backstophq/backstop/internal/clock"
 	"github.com/backstophq/backstop/internal/config"
 	"github.com/backstophq/backstop/internal/gateway"
+	"github.com/backstophq/backstop/internal/logbatch"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -66,7 +73,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := level.UnmarshalText([]byte(cfg.Log.Level)); err != nil {
 		level = slog.LevelInfo
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Batched as backstop serve batches them, so that the profile shows
+	// the product's logging cost.
+	logs := logbatch.New(stderr, clock.Real{}, 100*time.Millisecond)
+	defer logs.Close()
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	gw, err := gateway.Start(cfg, logger, "backstop/bench-pprof")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -76,6 +87,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	snap := make(chan os.Signal, 1)
+	signal.Notify(snap, syscall.SIGUSR1)
+	defer signal.Stop(snap)
+	go snapshots(ctx, snap, strings.TrimSuffix(*profile, ".pprof"), stderr)
 	select {
 	case <-ctx.Done():
 	case err := <-gw.Err():
