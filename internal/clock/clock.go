@@ -64,3 +64,20 @@ func Sleep(ctx context.Context, c Clock, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// Every calls f each time d has passed since its last call returned,
+// until ctx ends. The wait is measured from the end of each call, so a
+// slow f is never run twice at once nor made up for later.
+func Every(ctx context.Context, c Clock, d time.Duration, f func()) {
+	t := c.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+		}
+		f()
+		t.Reset(d)
+	}
+}

@@ -57,15 +57,8 @@ func (p *Pusher) Push(ctx context.Context) error {
 // Run pushes every interval until ctx ends. Failures are logged once per
 // outage: the gateway goes on serving without the store.
 func (p *Pusher) Run(ctx context.Context) {
-	t := p.clock.NewTimer(p.interval)
-	defer t.Stop()
 	failing := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C():
-		}
+	clock.Every(ctx, p.clock, p.interval, func() {
 		err := p.Push(ctx)
 		switch {
 		case err != nil && !failing && ctx.Err() == nil:
@@ -75,8 +68,7 @@ func (p *Pusher) Run(ctx context.Context) {
 			p.log.Info("pushing health aggregates to redis again")
 			failing = false
 		}
-		t.Reset(p.interval)
-	}
+	})
 }
 
 // FleetSketches reads every replica's pushed health and merges it per

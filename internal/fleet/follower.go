@@ -109,17 +109,7 @@ func (f *Follower) Check() {
 // within a tenth of stale_after (and at least every second).
 func (f *Follower) Run(ctx context.Context) {
 	every := min(max(f.staleAfter/10, 10*time.Millisecond), time.Second)
-	t := f.clock.NewTimer(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C():
-		}
-		f.Check()
-		t.Reset(every)
-	}
+	clock.Every(ctx, f.clock, every, f.Check)
 }
 
 // Reapply applies the table in force to the router in force, after a

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/backstophq/backstop/internal/clock"
+
 	"github.com/backstophq/backstop/internal/route"
 )
 
@@ -14,18 +16,9 @@ func (s *Server) RunTable(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	s.state.Load().router.UpdateTable(s.clock.Now())
-	t := s.clock.NewTimer(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C():
-		}
-		s.state.Load().router.UpdateTable(s.clock.Now())
-		t.Reset(interval)
-	}
+	update := func() { s.state.Load().router.UpdateTable(s.clock.Now()) }
+	update()
+	clock.Every(ctx, s.clock, interval, update)
 }
 
 // Table returns the routing table in force (nil before the first update).
