@@ -24,7 +24,7 @@ Usage:
   backstop serve    [--config FILE] [--listen ADDR]   run the gateway (default config: simulated providers)
   backstop check    --config FILE [--metrics ADDR]    probe, score and publish the fleet's routing table (see docs/fleet.md)
   backstop validate FILE                              check a config file; exit 1 on errors
-  backstop mock     [--scenario FILE]                 run simulated OpenAI-compatible providers
+  backstop mock     [--scenario FILE]                 run simulated providers (every dialect)
   backstop simulate [--config FILE] --scenario FILE   replay a fault scenario against the routing, in virtual time
   backstop demo     [--duration D]                    gateway + simulated providers + traffic + an outage
   backstop version                                    print the version
