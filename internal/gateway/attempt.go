@@ -250,18 +250,20 @@ func (a *try) deliver() *failure.Error {
 	c.setHeader(slotAccelBuffering, "X-Accel-Buffering", "no")
 	c.w.WriteHeader(http.StatusOK)
 	c.ttft = c.s.since(c.start)
-	if !c.send(a.held) {
-		return c.clientGone()
-	}
-	a.held = nil
 	if c.continues(a) {
 		c.streamID = openai.ChunkID(a.firstData)
 		c.keep(a.firstData)
 	} else {
 		// Only a continuation reads the client's body after commit: a
-		// stream held open for minutes need not keep it.
+		// stream held open for minutes need not keep it. It goes before
+		// the first bytes do, so a client that has them holds a stream
+		// that no longer keeps the body.
 		c.body = nil
 	}
+	if !c.send(a.held) {
+		return c.clientGone()
+	}
+	a.held = nil
 	return a.pump()
 }
 
