@@ -11,9 +11,6 @@ var anthropicCodec = codec{
 	encodeRequest:  encodeAnthropicRequest,
 	decodeResponse: decodeAnthropicResponse,
 	encodeResponse: encodeAnthropicResponse,
-	decodeError:    decodeAnthropicError,
-	encodeError:    encodeAnthropicError,
-	streamError:    anthropicStreamError,
 	newDecoder:     func() streamDecoder { return &anthropicDecoder{} },
 	newEncoder:     func(bool) streamEncoder { return &anthropicEncoder{} },
 }
@@ -87,8 +84,6 @@ func anthropicErrorBody(e APIError) (int, []byte) {
 	body, _ := marshal(out)
 	return shape.status, body
 }
-
-func encodeAnthropicError(e APIError) (int, []byte) { return anthropicErrorBody(e) }
 
 // anthropicStreamError is `event: error`, which anthropic-sdk-go raises as
 // an error.

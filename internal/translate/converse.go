@@ -2,7 +2,6 @@ package translate
 
 import (
 	"encoding/json"
-	"net/http"
 	"strings"
 
 	"github.com/backstophq/backstop/internal/bedrock"
@@ -20,9 +19,6 @@ var converseCodec = codec{
 	encodeRequest:  encodeConverseRequest,
 	decodeResponse: decodeConverseResponse,
 	encodeResponse: encodeConverseResponse,
-	decodeError:    decodeConverseError,
-	encodeError:    encodeConverseError,
-	streamError:    converseStreamError,
 	newDecoder:     func() streamDecoder { return &converseDecoder{} },
 	newEncoder:     func(bool) streamEncoder { return &converseEncoder{} },
 }
@@ -98,15 +94,6 @@ func decodeConverseError(status int, body []byte) APIError {
 	return e
 }
 
-// converseErrorBody is the status and body a Bedrock client gets for e.
-// The body names the exception in "__type" as well, since the
-// X-Amzn-ErrorType header is the caller's to set; AWS SDKs read either.
-func converseErrorBody(e APIError) (bedrock.Exception, []byte) {
-	ex, msg := converseException(e)
-	body, _ := marshal(cvErrorBody{Type: ex.Name, Message: msg})
-	return ex, body
-}
-
 // converseException is the exception for e's kind, and e's message with
 // its param, for which Bedrock errors have no field.
 func converseException(e APIError) (bedrock.Exception, string) {
@@ -120,18 +107,6 @@ func converseException(e APIError) (bedrock.Exception, string) {
 		msg = e.Param + ": " + msg
 	}
 	return ex, msg
-}
-
-func encodeConverseError(e APIError) (int, []byte) {
-	ex, body := converseErrorBody(e)
-	status := ex.Status
-	if e.Kind == KindInternal && e.Status >= 500 && e.Status <= 599 {
-		status = e.Status // a 502 stays a 502
-	}
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	return status, body
 }
 
 // converseStreamError is an exception event in the SSE framing of

@@ -3,7 +3,6 @@ package translate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -169,19 +168,6 @@ func TestConverseSDKResponse(t *testing.T) {
 	}
 	if out.StopReason != types.StopReasonToolUse || out.Usage == nil || *out.Usage.InputTokens == 0 || *out.Usage.TotalTokens != *out.Usage.InputTokens+*out.Usage.OutputTokens {
 		t.Errorf("stop %s, usage %+v", out.StopReason, out.Usage)
-	}
-}
-
-// TestConverseSDKError: the SDK raises an error written for a Converse
-// client as the typed exception, without the X-Amzn-ErrorType header.
-func TestConverseSDKError(t *testing.T) {
-	status, body := ConvertError(Anthropic, Converse, 429, []byte(`{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`))
-	client := bedrockClient(t, &bedrockServer{status: status, body: body})
-	_, err := client.Converse(context.Background(), &bedrockruntime.ConverseInput{ModelId: aws.String("m"),
-		Messages: []types.Message{{Role: types.ConversationRoleUser, Content: []types.ContentBlock{&types.ContentBlockMemberText{Value: "hi"}}}}})
-	var te *types.ThrottlingException
-	if !errors.As(err, &te) || te.ErrorMessage() != "slow down" {
-		t.Errorf("error %T %v", err, err)
 	}
 }
 

@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/backstophq/backstop/internal/bedrock"
 )
 
 // TestConverseStopReasons pins every stopReason Bedrock documents to what
@@ -65,7 +68,7 @@ func TestConverseErrorToClients(t *testing.T) {
 		if e.Kind != tc.kind || e.Message != tc.msg || e.Status != tc.status {
 			t.Errorf("%d %s → %+v, want kind %d message %q", tc.status, tc.body, e, tc.kind, tc.msg)
 		}
-		status, body := ConvertError(Converse, OpenAI, tc.status, []byte(tc.body))
+		status, body := convertError(Converse, OpenAI, tc.status, []byte(tc.body))
 		var oa struct {
 			Error sdkErrorFields `json:"error"`
 		}
@@ -76,46 +79,48 @@ func TestConverseErrorToClients(t *testing.T) {
 	}
 }
 
+// TestErrorsToConverse: a provider's error, in a stream translated for a
+// Converse client, is the exception event Bedrock would send, and reads
+// back as the same message.
 func TestErrorsToConverse(t *testing.T) {
 	for _, tc := range []struct {
 		from        Dialect
 		status      int
 		body        string
-		wantStatus  int
-		wantType    string
+		wantEvent   string
 		wantMessage string
 	}{
-		{Anthropic, 529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, 503, "ServiceUnavailableException", "Overloaded"},
-		{Anthropic, 429, `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`, 429, "ThrottlingException", "slow down"},
-		{OpenAI, 502, `bad gateway`, 502, "InternalServerException", "The provider answered 502 Bad Gateway."},
-		{OpenAI, 400, `{"error":{"message":"bad","type":"invalid_request_error","param":"messages","code":null}}`, 400, "ValidationException", "messages: bad"},
-		{OpenAI, 401, `{"error":{"message":"no key","type":"invalid_request_error"}}`, 403, "UnrecognizedClientException", "no key"},
-		{Anthropic, 504, `{"type":"error","error":{"type":"timeout_error","message":"late"}}`, 408, "ModelTimeoutException", "late"},
+		{Anthropic, 529, `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`, "serviceUnavailableException", "Overloaded"},
+		{Anthropic, 429, `{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}`, "throttlingException", "slow down"},
+		{OpenAI, 502, `bad gateway`, "internalServerException", "The provider answered 502 Bad Gateway."},
+		{OpenAI, 400, `{"error":{"message":"bad","type":"invalid_request_error","param":"messages","code":null}}`, "validationException", "messages: bad"},
+		{OpenAI, 401, `{"error":{"message":"no key","type":"invalid_request_error"}}`, "unrecognizedClientException", "no key"},
+		{Anthropic, 504, `{"type":"error","error":{"type":"timeout_error","message":"late"}}`, "modelTimeoutException", "late"},
 	} {
-		status, body := ConvertError(tc.from, Converse, tc.status, []byte(tc.body))
-		var got cvErrorBody
-		strictDecode(t, "Bedrock error", body, &got)
-		if status != tc.wantStatus || got.Type != tc.wantType || got.Message != tc.wantMessage {
-			t.Errorf("%s %d → %d %s, want %d %s %q", tc.from, tc.status, status, body, tc.wantStatus, tc.wantType, tc.wantMessage)
+		out := converseStreamError(errorDecoders[tc.from](tc.status, []byte(tc.body)))
+		evs := parseSSE(out)
+		if len(evs) != 1 || evs[0].name != tc.wantEvent {
+			t.Errorf("%s %d → %q, want event %s", tc.from, tc.status, out, tc.wantEvent)
+			continue
 		}
-		if back := decodeConverseError(status, body); back.Message != tc.wantMessage {
+		var got cvErrorBody
+		strictDecode(t, "Bedrock exception", []byte(evs[0].data), &got)
+		if got.Message != tc.wantMessage {
+			t.Errorf("%s %d → message %q, want %q", tc.from, tc.status, got.Message, tc.wantMessage)
+		}
+		ex, _ := bedrock.LookupException(tc.wantEvent)
+		if back := decodeConverseError(ex.Status, []byte(`{"__type":"`+ex.Name+`","message":`+strconv.Quote(got.Message)+`}`)); back.Message != tc.wantMessage {
 			t.Errorf("read back as %+v", back)
 		}
-	}
-	te := &Error{Param: "messages[0].content[1].image_url.url", Message: "Images by URL cannot be sent."}
-	var got cvErrorBody
-	strictDecode(t, "Bedrock 400", te.Body(Converse), &got)
-	if got.Type != "ValidationException" || !strings.HasPrefix(got.Message, te.Param+": ") {
-		t.Errorf("Error.Body(Converse) = %+v", got)
 	}
 }
 
 // TestConverseStreamException: an exception event written for a Converse
 // client reads back, through the Converse decoder, as the same error.
 func TestConverseStreamException(t *testing.T) {
-	out := StreamErrorEvent(Converse, APIError{Kind: KindRateLimit, Message: "slow down"})
+	out := converseStreamError(APIError{Kind: KindRateLimit, Message: "slow down"})
 	if want := "event: throttlingException\ndata: {\"message\":\"slow down\"}\n\n"; string(out) != want {
-		t.Fatalf("StreamErrorEvent = %q, want %q", out, want)
+		t.Fatalf("converseStreamError = %q, want %q", out, want)
 	}
 	evs := parseSSE(out)
 	d := &converseDecoder{}

@@ -38,15 +38,6 @@ type codec struct {
 	decodeResponse func(body []byte) (*Response, error)
 	// encodeResponse writes a non-streamed answer for the client.
 	encodeResponse func(resp *Response) ([]byte, error)
-	// decodeError reads a provider's error answer; it never fails (a body
-	// that is not an error of the dialect becomes a generic error of the
-	// status's kind).
-	decodeError func(status int, body []byte) APIError
-	// encodeError writes an error answer for the client: status and body.
-	encodeError func(e APIError) (int, []byte)
-	// streamError writes an error as one complete event of the dialect's
-	// stream, for a stream the client already receives.
-	streamError func(e APIError) []byte
 	// newDecoder and newEncoder start a stream translation.
 	newDecoder func() streamDecoder
 	newEncoder func(includeUsage bool) streamEncoder

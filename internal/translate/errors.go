@@ -25,16 +25,6 @@ func (e *Error) Error() string {
 	return e.Param + ": " + e.Message
 }
 
-// Body is the error as a 400 response body in the client's dialect.
-func (e *Error) Body(client Dialect) []byte {
-	c, err := codecOf(client)
-	if err != nil {
-		c = &openAICodec
-	}
-	_, body := c.encodeError(APIError{Kind: KindInvalidRequest, Status: http.StatusBadRequest, Message: e.Message, Param: e.Param})
-	return body
-}
-
 func refuse(param, format string, args ...any) *Error {
 	return &Error{Param: param, Message: fmt.Sprintf(format, args...)}
 }
@@ -104,46 +94,4 @@ func genericMessage(status int) string {
 		return fmt.Sprintf("The provider answered %d %s.", status, text)
 	}
 	return fmt.Sprintf("The provider answered %d.", status)
-}
-
-// ConvertError translates a provider's error answer (its status and body)
-// into the client's dialect: the status to send and the body. It never
-// fails: a body that is not an error of the provider's dialect becomes a
-// generic error of the status's kind.
-func ConvertError(from, to Dialect, status int, body []byte) (int, []byte) {
-	src, err := codecOf(from)
-	if err != nil {
-		src = &openAICodec
-	}
-	dst, err := codecOf(to)
-	if err != nil {
-		dst = &openAICodec
-	}
-	return dst.encodeError(src.decodeError(status, body))
-}
-
-// AnthropicErrorToOpenAI translates an Anthropic error answer for an
-// OpenAI client.
-func AnthropicErrorToOpenAI(status int, body []byte) (int, []byte) {
-	return ConvertError(Anthropic, OpenAI, status, body)
-}
-
-// OpenAIErrorToAnthropic translates an OpenAI error answer for an
-// Anthropic client.
-func OpenAIErrorToAnthropic(status int, body []byte) (int, []byte) {
-	return ConvertError(OpenAI, Anthropic, status, body)
-}
-
-// StreamErrorEvent is e as one complete event of the client's stream, for
-// a failure after the client's stream began: OpenAI's `data: {"error":…}`
-// or Anthropic's `event: error`. Neither is followed by a normal end.
-func StreamErrorEvent(client Dialect, e APIError) []byte {
-	c, err := codecOf(client)
-	if err != nil {
-		c = &openAICodec
-	}
-	if e.Message == "" {
-		e.Message = genericMessage(e.Status)
-	}
-	return c.streamError(e)
 }

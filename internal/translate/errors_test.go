@@ -1,11 +1,29 @@
 package translate
 
 import (
-	"encoding/json"
 	"errors"
-	"strings"
 	"testing"
 )
+
+// errorDecoders read a provider's error answer or in-stream error event,
+// as the stream decoders do.
+var errorDecoders = map[Dialect]func(status int, body []byte) APIError{
+	OpenAI: decodeOpenAIError, Anthropic: decodeAnthropicError, Converse: decodeConverseError, Gemini: decodeGeminiError,
+}
+
+// convertError reads a provider's error of dialect from and writes it as
+// the error a client of dialect to gets in its stream (with the status
+// the writer maps its kind to).
+func convertError(from, to Dialect, status int, body []byte) (int, []byte) {
+	e := errorDecoders[from](status, body)
+	switch to {
+	case Anthropic:
+		return anthropicErrorBody(e)
+	case Gemini:
+		return geminiErrorBody(e)
+	}
+	return openAIErrorBody(e)
+}
 
 func TestAnthropicErrorToOpenAI(t *testing.T) {
 	cases := []struct {
@@ -33,7 +51,7 @@ func TestAnthropicErrorToOpenAI(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, body := AnthropicErrorToOpenAI(c.status, []byte(c.body))
+			status, body := convertError(Anthropic, OpenAI, c.status, []byte(c.body))
 			var got struct {
 				Error sdkErrorFields `json:"error"`
 			}
@@ -73,7 +91,7 @@ func TestOpenAIErrorToAnthropic(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, body := OpenAIErrorToAnthropic(c.status, []byte(c.body))
+			status, body := convertError(OpenAI, Anthropic, c.status, []byte(c.body))
 			var got struct {
 				Type  string `json:"type"`
 				Error struct {
@@ -91,37 +109,15 @@ func TestOpenAIErrorToAnthropic(t *testing.T) {
 
 func TestStreamErrorEvent(t *testing.T) {
 	e := APIError{Kind: KindOverloaded, Message: "Overloaded"}
-	got := string(StreamErrorEvent(Anthropic, e))
+	got := string(anthropicStreamError(e))
 	want := "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"
 	if got != want {
 		t.Errorf("Anthropic: got %q, want %q", got, want)
 	}
-	got = string(StreamErrorEvent(OpenAI, APIError{Kind: KindRateLimit}))
+	got = string(openAIStreamError(APIError{Kind: KindRateLimit, Message: "The provider reported an error."}))
 	want = "data: {\"error\":{\"message\":\"The provider reported an error.\",\"type\":\"rate_limit_exceeded\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}\n\n"
 	if got != want {
 		t.Errorf("OpenAI: got %q, want %q", got, want)
-	}
-}
-
-// TestErrorBody checks the 400 a refused translation becomes, in both
-// dialects: the field is named.
-func TestErrorBody(t *testing.T) {
-	_, err := OpenAIToAnthropic([]byte(`{"model":"m","n":3,"messages":[{"role":"user","content":"x"}]}`), "c")
-	var te *Error
-	if !errors.As(err, &te) || te.Param != "n" {
-		t.Fatalf("got %v, want an *Error for n", err)
-	}
-	var oa struct {
-		Error sdkErrorFields `json:"error"`
-	}
-	strictDecode(t, "OpenAI error", te.Body(OpenAI), &oa)
-	if oa.Error.Type != "invalid_request_error" || oa.Error.Param == nil || *oa.Error.Param != "n" || strings.HasPrefix(oa.Error.Message, "n: ") {
-		t.Errorf("OpenAI body %+v", oa.Error)
-	}
-	var an anErrorBody
-	strictDecode(t, "Anthropic error", te.Body(Anthropic), &an)
-	if an.Error.Type != "invalid_request_error" || !strings.HasPrefix(an.Error.Message, "n: ") {
-		t.Errorf("Anthropic body %+v", an)
 	}
 }
 
@@ -178,8 +174,5 @@ func TestUnknownDialect(t *testing.T) {
 	}
 	if _, err := NewStream(OpenAI, "bedrock", false); err == nil {
 		t.Error("an unknown dialect must be an error")
-	}
-	if status, body := ConvertError("x", "y", 503, nil); status != 503 || !json.Valid(body) {
-		t.Errorf("ConvertError with unknown dialects: %d %s", status, body)
 	}
 }

@@ -12,9 +12,6 @@ var geminiCodec = codec{
 	encodeRequest:  encodeGeminiRequest,
 	decodeResponse: decodeGeminiResponse,
 	encodeResponse: encodeGeminiResponse,
-	decodeError:    decodeGeminiError,
-	encodeError:    encodeGeminiError,
-	streamError:    geminiStreamError,
 	newDecoder:     func() streamDecoder { return &geminiDecoder{} },
 	newEncoder:     func(bool) streamEncoder { return &geminiEncoder{} },
 }
@@ -117,8 +114,6 @@ func geminiErrorBody(e APIError) (int, []byte) {
 	}{gmError{Code: shape.code, Message: msg, Status: shape.status}})
 	return shape.code, body
 }
-
-func encodeGeminiError(e APIError) (int, []byte) { return geminiErrorBody(e) }
 
 // geminiStreamError is `data: {"error":…}`: Gemini reports a failure
 // after the 200 as an error object in place of a chunk, which

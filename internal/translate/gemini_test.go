@@ -47,7 +47,7 @@ func TestGeminiErrors(t *testing.T) {
 	// Every kind written in Gemini's shape reads back as a kind of the same
 	// status.
 	for k := KindInvalidRequest; k <= KindInternal; k++ {
-		status, body := encodeGeminiError(APIError{Kind: k, Message: "m", Param: "p"})
+		status, body := geminiErrorBody(APIError{Kind: k, Message: "m", Param: "p"})
 		var out struct {
 			Error gmError `json:"error"`
 		}

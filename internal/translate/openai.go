@@ -11,9 +11,6 @@ var openAICodec = codec{
 	encodeRequest:  encodeOpenAIRequest,
 	decodeResponse: decodeOpenAIResponse,
 	encodeResponse: encodeOpenAIResponse,
-	decodeError:    decodeOpenAIError,
-	encodeError:    encodeOpenAIError,
-	streamError:    openAIStreamError,
 	newDecoder:     func() streamDecoder { return &openAIDecoder{} },
 	newEncoder:     func(includeUsage bool) streamEncoder { return &openAIEncoder{includeUsage: includeUsage} },
 }
@@ -131,8 +128,6 @@ func openAIErrorBody(e APIError) (int, []byte) {
 	}{out})
 	return status, body
 }
-
-func encodeOpenAIError(e APIError) (int, []byte) { return openAIErrorBody(e) }
 
 // openAIStreamError is `data: {"error":…}`, which openai-go and
 // openai-python raise as an error.

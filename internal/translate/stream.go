@@ -21,7 +21,7 @@ type Stream interface {
 	// End tells that the provider's stream ended (EOF). It returns the
 	// client's last bytes, if any, or ErrIncomplete when the provider's
 	// stream ended before its last event: the client must then get an
-	// error event (StreamErrorEvent), never a clean end.
+	// error event, never a clean end.
 	End() ([]byte, error)
 }
 
