@@ -1,13 +1,11 @@
 package dialect
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/backstophq/backstop/internal/sse"
+	"github.com/backstophq/backstop/internal/translate"
 )
 
 func converseEvent(name, data string) sse.Event {
@@ -62,52 +60,14 @@ func TestConverseErrors(t *testing.T) {
 	if u, failed := Converse.BodyError([]byte(`{"__type":"com.amazon.coral#ThrottlingException","message":"m"}`)); !failed || u.Code != "ThrottlingException" {
 		t.Errorf("an error body was not seen: %+v", u)
 	}
-	w := httptest.NewRecorder()
-	Converse.WriteError(w, APIError{Status: 429, Message: "slow down"}, "r1")
-	if w.Code != 429 || w.Header().Get("X-Amzn-Errortype") != "ThrottlingException" || w.Body.String() != `{"message":"slow down"}` {
-		t.Errorf("WriteError: %d %v %s", w.Code, w.Header(), w.Body)
-	}
-	// A stream error reads back as the same exception.
-	rd := sse.NewReader(bytes.NewReader(Converse.StreamError(APIError{Status: 503, Message: "gone"})))
-	ev, err := rd.Next()
-	if err != nil || Converse.Classify(ev) != ErrorEvent || Converse.EventError(ev.Data).Status != 503 {
-		t.Errorf("StreamError: %q %v", ev.Raw, err)
-	}
 }
 
-func TestConverseAnswers(t *testing.T) {
-	var answer struct {
-		Output struct {
-			Message struct {
-				Role    string `json:"role"`
-				Content []struct {
-					Text string `json:"text"`
-				} `json:"content"`
-			} `json:"message"`
-		} `json:"output"`
-		StopReason string `json:"stopReason"`
-	}
-	if err := json.Unmarshal(Converse.Answer("id", "m", 0, "busy"), &answer); err != nil ||
-		answer.Output.Message.Content[0].Text != "busy" || answer.StopReason != "end_turn" {
-		t.Errorf("Answer: %+v, %v", answer, err)
-	}
-	rd := sse.NewReader(bytes.NewReader(Converse.AnswerStream("id", "m", 0, "busy", true)))
-	var kinds []Kind
-	for {
-		ev, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		kinds = append(kinds, Converse.Classify(ev))
-	}
-	if len(kinds) != 5 || kinds[0] != Preamble || kinds[1] != Content || kinds[4] != Done {
-		t.Errorf("AnswerStream kinds %v", kinds)
-	}
-	if _, e := Converse.Parse(Converse.ProbeBody("amazon.nova-pro-v1:0")); e != nil {
-		t.Errorf("probe body: %+v", e)
+func TestConverseProbe(t *testing.T) {
+	// The probe is a Converse request the codec reads as one user turn
+	// asking for one token.
+	asOpenAI, err := translate.ConvertRequest(translate.Converse, translate.OpenAI, Converse.ProbeBody("amazon.nova-pro-v1:0"), "m")
+	if want := `{"model":"m","messages":[{"role":"user","content":"ping"}],"max_completion_tokens":1}`; err != nil || string(asOpenAI) != want {
+		t.Errorf("probe body read as %s, %v; want %s", asOpenAI, err, want)
 	}
 	var probe struct {
 		InferenceConfig struct {
@@ -116,8 +76,5 @@ func TestConverseAnswers(t *testing.T) {
 	}
 	if json.Unmarshal(Converse.ProbeBody("m"), &probe) != nil || probe.InferenceConfig.MaxTokens != 1 {
 		t.Error("the probe does not ask for one token")
-	}
-	if _, e := Converse.Parse([]byte(`{"messages":[]}`)); e == nil || e.Status != 400 {
-		t.Errorf("empty messages: %+v", e)
 	}
 }

@@ -37,12 +37,25 @@ type APIError struct {
 	Code, Param, Message string
 }
 
-// Dialect is a wire format, on either side of the gateway: how to read a
-// client's request and write to that client, and how to read a
-// provider's stream events and bodies.
-type Dialect interface {
+// Upstream is a wire format as providers speak it: how to read a
+// provider's stream events and bodies, and what to probe it with. Every
+// provider dialect is one; only OpenAI and Anthropic are also client
+// dialects (Dialect).
+type Upstream interface {
 	ID() translate.Dialect
-	// Client side.
+	Classify(ev sse.Event) Kind
+	Relayed(ev sse.Event) Relay
+	EventError(data []byte) *failure.Error
+	BodyError(body []byte) (failure.UpstreamError, bool)
+	// ProbeBody is an active health probe's request for model.
+	ProbeBody(model string) []byte
+}
+
+// Dialect is a wire format clients speak, on both sides of the gateway:
+// an Upstream that also reads a client's request and writes to that
+// client.
+type Dialect interface {
+	Upstream
 	Parse(body []byte) (Request, *APIError)
 	// RewriteModel returns body with quotedModel as its model and, when
 	// limit > 0, its requested maximum output lowered to limit where it
@@ -53,19 +66,12 @@ type Dialect interface {
 	StreamError(e APIError) []byte
 	Answer(id, model string, created int64, content string) []byte
 	AnswerStream(id, model string, created int64, content string, includeUsage bool) []byte
-	// Provider side.
-	Classify(ev sse.Event) Kind
-	Relayed(ev sse.Event) Relay
-	EventError(data []byte) *failure.Error
-	BodyError(body []byte) (failure.UpstreamError, bool)
-	// ProbeBody is an active health probe's request for model.
-	ProbeBody(model string) []byte
 }
 
-// For returns the dialect named name ("openai", "anthropic", "gemini",
-// "converse"), as a provider's Dialect() or a client endpoint names it.
+// For returns the provider dialect named name ("openai", "anthropic",
+// "gemini", "converse"), as a target speaks it (route.Target.Speaks).
 // Unknown names get OpenAI's, the lingua franca of compatible servers.
-func For(name string) Dialect {
+func For(name string) Upstream {
 	switch name {
 	case string(translate.Anthropic):
 		return anthropicDialect{}

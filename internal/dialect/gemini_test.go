@@ -2,14 +2,11 @@ package dialect
 
 import (
 	"encoding/json"
-	"net/http/httptest"
-	"strings"
 	"testing"
-
-	"google.golang.org/genai"
 
 	"github.com/backstophq/backstop/internal/failure"
 	"github.com/backstophq/backstop/internal/sse"
+	"github.com/backstophq/backstop/internal/translate"
 )
 
 func gmEvent(data string) sse.Event { return sse.Event{Data: []byte(data), HasData: true} }
@@ -46,7 +43,7 @@ func TestGeminiClassify(t *testing.T) {
 	}
 }
 
-func TestGeminiErrorsAndAnswers(t *testing.T) {
+func TestGeminiErrorsAndProbe(t *testing.T) {
 	f := Gemini.EventError([]byte(`{"error":{"message":"slow down","status":"RESOURCE_EXHAUSTED"}}`))
 	if f.Kind != failure.Status || f.Status != 429 || f.Upstream.Code != "RESOURCE_EXHAUSTED" || f.Upstream.Message != "slow down" {
 		t.Fatalf("EventError = %+v", f)
@@ -54,31 +51,11 @@ func TestGeminiErrorsAndAnswers(t *testing.T) {
 	if _, ok := Gemini.BodyError([]byte(`{"candidates":[]}`)); ok {
 		t.Fatal("an answer read as an error")
 	}
-	w := httptest.NewRecorder()
-	Gemini.WriteError(w, APIError{Status: 400, Type: "invalid_request_error", Param: "contents", Message: "bad"}, "r")
-	if w.Code != 400 || w.Body.String() != `{"error":{"code":400,"message":"contents: bad","status":"INVALID_ARGUMENT"}}` {
-		t.Fatalf("WriteError: %d %s", w.Code, w.Body)
-	}
-	if got := string(Gemini.StreamError(APIError{Status: 503, Message: "m"})); got != "data: {\"error\":{\"code\":503,\"message\":\"m\",\"status\":\"UNAVAILABLE\"}}\n\n" {
-		t.Fatalf("StreamError: %q", got)
-	}
-	var r genai.GenerateContentResponse
-	if err := json.Unmarshal(Gemini.Answer("id1", "m", 0, "hello"), &r); err != nil || r.Text() != "hello" || r.Candidates[0].FinishReason != genai.FinishReasonStop {
-		t.Fatalf("Answer: %v %+v", err, r)
-	}
-	var text strings.Builder
-	for _, block := range strings.Split(strings.TrimSpace(string(Gemini.AnswerStream("id1", "m", 0, "hello", false))), "\n\n") {
-		var c genai.GenerateContentResponse
-		if err := json.Unmarshal([]byte(strings.TrimPrefix(block, "data: ")), &c); err != nil {
-			t.Fatalf("AnswerStream chunk %q: %v", block, err)
-		}
-		text.WriteString(c.Text())
-	}
-	if text.String() != "hello" {
-		t.Fatalf("AnswerStream says %q", text.String())
-	}
-	if _, e := Gemini.Parse(Gemini.ProbeBody("m")); e != nil {
-		t.Fatalf("probe body: %+v", e)
+	// The probe is a Gemini request the codec reads as one user turn
+	// asking for one token.
+	asOpenAI, err := translate.ConvertRequest(translate.Gemini, translate.OpenAI, Gemini.ProbeBody("m"), "m")
+	if want := `{"model":"m","messages":[{"role":"user","content":"ping"}],"max_completion_tokens":1}`; err != nil || string(asOpenAI) != want {
+		t.Fatalf("probe body read as %s, %v; want %s", asOpenAI, err, want)
 	}
 	var probe struct {
 		GenerationConfig struct {
@@ -87,8 +64,5 @@ func TestGeminiErrorsAndAnswers(t *testing.T) {
 	}
 	if json.Unmarshal(Gemini.ProbeBody("m"), &probe) != nil || probe.GenerationConfig.MaxOutputTokens != 1 {
 		t.Fatal("the probe does not ask for one token")
-	}
-	if _, e := Gemini.Parse([]byte(`{"contents":[]}`)); e == nil || e.Status != 400 {
-		t.Fatalf("empty contents: %+v", e)
 	}
 }

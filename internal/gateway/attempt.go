@@ -34,7 +34,7 @@ type try struct {
 	t *route.Target
 	// up is the provider's dialect; conv translates its stream when it is
 	// not the client's (nil for a pass-through).
-	up     dialect.Dialect
+	up     dialect.Upstream
 	conv   translate.Stream
 	start  time.Time
 	ttft   time.Duration // time to first content, once known
@@ -115,7 +115,7 @@ func (a *try) get() *failure.Error {
 // it came), a translation otherwise; either way with the requested
 // output capped at t's max_output_tokens. A *translate.Error says the request
 // cannot be expressed for t.
-func (c *call) bodyFor(t *route.Target, up dialect.Dialect) ([]byte, error) {
+func (c *call) bodyFor(t *route.Target, up dialect.Upstream) ([]byte, error) {
 	if c.embeddings() && up.ID() != translate.OpenAI {
 		return c.embeddingsBody(t, up)
 	}

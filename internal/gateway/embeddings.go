@@ -13,7 +13,7 @@ import (
 // translated (token arrays, dimensions the model cannot make) is a
 // *translate.Error, which skips t. Anthropic has no embeddings: its
 // targets are skipped before this, by their capability.
-func (c *call) embeddingsBody(t *route.Target, up dialect.Dialect) ([]byte, error) {
+func (c *call) embeddingsBody(t *route.Target, up dialect.Upstream) ([]byte, error) {
 	if c.emb == nil {
 		if c.embErr != nil {
 			return nil, c.embErr

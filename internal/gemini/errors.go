@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -67,19 +66,6 @@ var statuses = map[int]string{
 	http.StatusGatewayTimeout:      "DEADLINE_EXCEEDED",
 }
 
-// StatusName is the canonical status that goes with an HTTP status:
-// UNAVAILABLE for 503, INTERNAL for any 5xx without its own, and
-// FAILED_PRECONDITION for any 4xx without its own.
-func StatusName(code int) string {
-	if s, ok := statuses[code]; ok {
-		return s
-	}
-	if code >= 500 {
-		return "INTERNAL"
-	}
-	return "FAILED_PRECONDITION"
-}
-
 // HTTPStatus is the HTTP status of e: its code, or the one its canonical
 // status goes with (an error inside a stream may lack a code), or 500.
 func HTTPStatus(e Error) int {
@@ -92,38 +78,6 @@ func HTTPStatus(e Error) int {
 		}
 	}
 	return http.StatusInternalServerError
-}
-
-// JSON is e as an error body; Status is filled from Code when empty.
-func (e Error) JSON() []byte {
-	if e.Status == "" {
-		e.Status = StatusName(e.Code)
-	}
-	b, _ := json.Marshal(struct {
-		Error errorJSON `json:"error"`
-	}{errorJSON{Code: e.Code, Message: e.Message, Status: e.Status}})
-	return b
-}
-
-// WriteError answers e with its code.
-func WriteError(w http.ResponseWriter, e Error) {
-	body := e.JSON()
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=UTF-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(e.Code)
-	_, _ = w.Write(body)
-}
-
-// StreamError is e as one SSE event: Gemini reports a failure after the
-// 200 as a data event holding an error object, which
-// google.golang.org/genai raises as an APIError.
-func StreamError(e Error) []byte {
-	body := e.JSON()
-	out := make([]byte, 0, len(body)+8)
-	out = append(out, "data: "...)
-	out = append(out, body...)
-	return append(out, "\n\n"...)
 }
 
 // isError reports whether data is an error object, cheaply for the chunks
