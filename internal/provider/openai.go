@@ -70,27 +70,39 @@ const (
 // bodies of 1-3 KB. The read buffer takes an answer's headers in one read,
 // and reads larger than it go straight to the caller's buffer, so 2 KB
 // costs at most an extra read on a burst of stream events.
-func newTransport(c *config.Provider) *http.Transport {
+func newTransport(c *config.Provider) http.RoundTripper {
 	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
 	fallback := c.ConnectTimeout.D()
-	return &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if d := connectTimeout(ctx, fallback); d > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, d)
-				defer cancel()
-			}
-			return dialer.DialContext(ctx, network, addr)
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if d := connectTimeout(ctx, fallback); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return dialer.DialContext(ctx, network, addr)
+	}
+	return &inlineTransport{
+		dial:        dial,
+		proxy:       http.ProxyFromEnvironment,
+		maxIdle:     c.MaxIdleConns,
+		idleTimeout: idleConnTimeout,
+		readBuffer:  transportReadBuffer,
+		now:         time.Now,
+		fallback: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dial,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          c.MaxIdleConns,
+			MaxIdleConnsPerHost:   c.MaxIdleConns,
+			IdleConnTimeout:       idleConnTimeout,
+			TLSHandshakeTimeout:   fallback + 5*time.Second,
+			ExpectContinueTimeout: time.Second,
+			DisableCompression:    true,
+			ReadBufferSize:        transportReadBuffer,
+			WriteBufferSize:       transportWriteBuffer,
 		},
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          c.MaxIdleConns,
-		MaxIdleConnsPerHost:   c.MaxIdleConns,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   fallback + 5*time.Second,
-		ExpectContinueTimeout: time.Second,
-		DisableCompression:    true,
-		ReadBufferSize:        transportReadBuffer,
-		WriteBufferSize:       transportWriteBuffer,
 	}
 }
+
+// idleConnTimeout is how long a connection to a provider is kept idle.
+const idleConnTimeout = 90 * time.Second
