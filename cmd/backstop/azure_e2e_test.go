@@ -22,6 +22,11 @@ func TestSDKsOnAnAzureTarget(t *testing.T) {
 		t.Run("openai/"+name, func(t *testing.T) { azureOpenAIRoundTrip(t, e, stream) })
 		t.Run("anthropic/"+name, func(t *testing.T) { azureAnthropicRoundTrip(t, e, stream) })
 	}
+	// A stream's status is recorded when its handler returns, which can
+	// be just after the client read the last event.
+	if err := e.z.WaitIdle(e.ctx()); err != nil {
+		t.Fatal(err)
+	}
 	for _, rec := range e.z.Stats().Recent {
 		if rec.Path != "/openai/deployments/gpt-4o-deployment/chat/completions" || !strings.HasPrefix(rec.Query, "api-version=") ||
 			rec.Header.Get("Api-Key") != "test-key-z" || rec.Header.Get("Authorization") != "" || rec.Status != 200 {

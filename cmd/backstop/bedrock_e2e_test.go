@@ -173,6 +173,11 @@ func TestBedrockInvokeTarget(t *testing.T) {
 			t.Fatalf("stream %v: %q stop %q from %s", stream, messageText(m), m.StopReason, target)
 		}
 	}
+	// A stream's status is recorded when its handler returns, which can
+	// be just after the client read the last event.
+	if err := b.east.WaitIdle(b.ctx()); err != nil {
+		t.Fatal(err)
+	}
 	recs := b.east.Stats().Recent
 	for i, op := range []string{"invoke", "invoke-with-response-stream"} {
 		rec := recs[i]
