@@ -53,7 +53,8 @@ type inlineTransport struct {
 type inlineConn struct {
 	net.Conn
 	key     string
-	br      *bufio.Reader
+	br      *bufio.Reader // reads through head
+	head    headLimit
 	idleAt  time.Time
 	reused  bool
 	inlined *inlineTransport
@@ -132,7 +133,39 @@ func (t *inlineTransport) conn(ctx context.Context, key string) (*inlineConn, er
 	if err != nil {
 		return nil, err
 	}
-	return &inlineConn{Conn: nc, key: key, br: bufio.NewReaderSize(nc, t.readBuffer), inlined: t}, nil
+	c := &inlineConn{Conn: nc, key: key, inlined: t}
+	c.head.r = nc
+	c.br = bufio.NewReaderSize(&c.head, t.readBuffer)
+	return c, nil
+}
+
+// maxAnswerHead bounds what is read of an answer before its body: the
+// status line and headers, and any informational answers before them.
+// net/http's transport bounds it too (MaxResponseHeaderBytes).
+const maxAnswerHead = 1 << 20
+
+var errHeadTooLarge = fmt.Errorf("provider's answer headers exceed %d bytes", maxAnswerHead)
+
+// headLimit reads from r, at most left bytes while on.
+type headLimit struct {
+	r    io.Reader
+	on   bool
+	left int
+}
+
+func (l *headLimit) Read(p []byte) (int, error) {
+	if !l.on {
+		return l.r.Read(p)
+	}
+	if l.left <= 0 {
+		return 0, errHeadTooLarge
+	}
+	if len(p) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= n
+	return n, err
 }
 
 // dialAside dials on a goroutine of its own, as net/http does. The
@@ -237,6 +270,7 @@ func (c *inlineConn) exchange(ctx context.Context, req *http.Request) (*http.Res
 	if err != nil {
 		return fail(noAnswerError{err})
 	}
+	c.head.on, c.head.left = true, maxAnswerHead
 	if _, err := c.br.Peek(1); err != nil {
 		return fail(noAnswerError{err})
 	}
@@ -246,6 +280,7 @@ func (c *inlineConn) exchange(ctx context.Context, req *http.Request) (*http.Res
 	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
 		resp, err = http.ReadResponse(c.br, req)
 	}
+	c.head.on = false
 	if err != nil {
 		return fail(err)
 	}

@@ -541,3 +541,21 @@ func TestInlineReusesConnectionAfterExactRead(t *testing.T) {
 		t.Fatalf("%d connections, want 1", n)
 	}
 }
+
+func TestInlineBoundsAnswerHead(t *testing.T) {
+	base := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		readRequest(t, br)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n")
+		line := "X-Filler: " + strings.Repeat("f", 1000) + "\r\n"
+		for range maxAnswerHead/len(line) + 1 {
+			if _, err := io.WriteString(c, line); err != nil {
+				return // the client gave up, as it should
+			}
+		}
+		_, _ = io.WriteString(c, "Content-Length: 2\r\n\r\nok")
+	})
+	ti := newTestInline(t, 4)
+	if _, err := post(t, ti, context.Background(), base+"/", "a"); !errors.Is(err, errHeadTooLarge) {
+		t.Fatalf("got %v, want errHeadTooLarge", err)
+	}
+}
