@@ -259,6 +259,11 @@ func (a *try) deliver() *failure.Error {
 		// the first bytes do, so a client that has them holds a stream
 		// that no longer keeps the body.
 		c.body = nil
+		// Nor the headers sent upstream, or the provider's answer headers
+		// (a real provider's rate-limit and tracing headers come to 1-2 KB):
+		// both are read before commit and never after.
+		c.header, c.sameHeader = nil, nil
+		a.resp.Header, a.resp.Request = nil, nil
 	}
 	if !c.send(a.held) {
 		return c.clientGone()
