@@ -66,6 +66,10 @@ func passthroughBudget(p *PassthroughResult) []BudgetItem {
 		if d, ok := rateAdded(p, 1000, "backstop"); ok {
 			p50.Measured, p50.Verdict = signedUS(d.P50), verdict(d.P50 <= 100)
 			p99.Measured, p99.Verdict = signedUS(d.P99), verdict(d.P99 <= 500)
+			if f, ok := rateAdded(p, 1000, "relay"); ok {
+				p50.Measured += " (relay floor " + signedUS(f.P50) + ")"
+				p99.Measured += " (relay floor " + signedUS(f.P99) + ")"
+			}
 		}
 		if f, ok := p.Saturation.OfDirect["backstop"]; ok {
 			tp.Measured = fmt.Sprintf("%.0f %% (%.0f of %.0f req/s)", 100*f, runNamed(p.Saturation.Runs, "backstop").Throughput, p.Saturation.Runs[0].Throughput)
@@ -83,6 +87,9 @@ func streamingBudget(s *StreamingResult) BudgetItem {
 	for _, pt := range s.Rates {
 		if d, ok := pt.AddedTTFT["backstop"]; ok && pt.Rate == 1000 {
 			b.Measured, b.Verdict = signedUS(d.P99), verdict(d.P99 <= 1000)
+			if f, ok := pt.AddedTTFT["relay"]; ok {
+				b.Measured += " (relay floor " + signedUS(f.P99) + ")"
+			}
 		}
 	}
 	return b
@@ -123,6 +130,10 @@ func peerBudget(p *PassthroughResult) []BudgetItem {
 	if ok1 && ok2 {
 		p50.Measured, p50.Verdict = ratio(pk.P50, bs.P50)
 		p99.Measured, p99.Verdict = ratio(pk.P99, bs.P99)
+		if f, ok := rateAdded(p, 200, "relay"); ok {
+			p50.Measured += aboveFloor(pk.P50, bs.P50, f.P50)
+			p99.Measured += aboveFloor(pk.P99, bs.P99, f.P99)
+		}
 	}
 	b, k := runNamed(p.Saturation.Runs, "backstop"), runNamed(p.Saturation.Runs, "portkey")
 	if b.Skipped == "" && k.Skipped == "" && k.Throughput > 0 {
@@ -144,6 +155,15 @@ func ratio(peer, ours float64) (string, string) {
 	}
 	f := peer / floor
 	return fmt.Sprintf("%.0f× (Portkey %s, Backstop %s)%s", f, signedUS(peer), signedUS(ours), note), verdict(f >= 20)
+}
+
+// aboveFloor states the ratio of what each gateway adds above the relay's
+// floor, when both add something above it.
+func aboveFloor(peer, ours, floor float64) string {
+	if ours-floor < 1 || peer-floor < 1 {
+		return fmt.Sprintf("; relay floor %s", signedUS(floor))
+	}
+	return fmt.Sprintf("; above the relay floor (%s): %.0f×", signedUS(floor), (peer-floor)/(ours-floor))
 }
 
 func rateAdded(p *PassthroughResult, rate float64, gw string) (Delta, bool) {

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -22,6 +25,8 @@ type harness struct {
 	up      upstreams
 	cfgPath string
 	bin     string // the gateway binary
+	// relayBin is bench/cmd/relay: the floor every gateway process pays.
+	relayBin string
 	// profDir, when set, is where each gateway process writes its CPU
 	// profile; bin is then the profiled build (bench/cmd/gateway-pprof).
 	profDir string
@@ -58,6 +63,26 @@ func (h *harness) startBackstop(tag string) (*proc, error) {
 		extra = []string{"--cpuprofile", filepath.Join(h.profDir, "backstop-"+tag+".pprof")}
 	}
 	return startBackstop(h.bin, h.cfgPath, filepath.Join(h.work, "backstop-"+tag+".log"), extra...)
+}
+
+// startRelay starts a byte relay to up: see bench/cmd/relay.
+func (h *harness) startRelay(tag string, up *mock.Provider) (*proc, error) {
+	u, err := url.Parse(up.URL())
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(h.relayBin, "--listen", "127.0.0.1:"+strconv.Itoa(port), "--to", u.Host)
+	return startListener("relay", cmd, filepath.Join(h.work, "relay-"+tag+".log"), port, 30*time.Second)
+}
+
+// relayEndpoint is the simulator's endpoint reached through the relay.
+func relayEndpoint(p *proc, up *mock.Provider) load.Endpoint {
+	u, _ := url.Parse(up.URL())
+	return load.Endpoint{Name: "relay", URL: "http://" + p.addr + u.Path + "/chat/completions", Model: upstreamModel}
 }
 
 // startPortkey starts a fresh peer process, or returns nil and the reason

@@ -129,6 +129,10 @@ func setup(ctx context.Context, set settings, f flags, logf func(string, ...any)
 	if err := goBuild(ctx, root, pkg, h.bin); err != nil {
 		return nil, nil, err
 	}
+	h.relayBin = filepath.Join(f.work, "relay")
+	if err := goBuild(ctx, root, "./bench/cmd/relay", h.relayBin); err != nil {
+		return nil, nil, err
+	}
 	h.sim = mock.New(mock.Options{Seed: 1})
 	cleanup := func() { _ = h.sim.Close() }
 	if err := h.startUpstreams(); err != nil {

@@ -40,9 +40,15 @@ func (h *harness) passthrough(ctx context.Context) (*PassthroughResult, error) {
 		return nil, err
 	}
 	defer bs.Stop(10 * time.Second)
+	rl, err := h.startRelay("passthrough", h.up.passthrough)
+	if err != nil {
+		return nil, err
+	}
+	defer rl.Stop(5 * time.Second)
 	direct := newTarget(directEndpoint(h.up.passthrough), nil, 2048)
+	relay := newTarget(relayEndpoint(rl, h.up.passthrough), rl, 2048)
 	via := newTarget(backstopEndpoint(bs, routePassthrough), bs, 2048)
-	defer closeTargets(direct, via)
+	defer closeTargets(direct, relay, via)
 	var peer *target
 	pk, why := h.startPortkey("passthrough")
 	if pk != nil {
@@ -54,7 +60,7 @@ func (h *harness) passthrough(ctx context.Context) (*PassthroughResult, error) {
 	res := &PassthroughResult{}
 	for _, rate := range h.set.Rates {
 		h.logf("scenario 1: %g req/s", rate)
-		ts := []*target{direct, via}
+		ts := []*target{direct, relay, via}
 		peerSkip := why
 		if peer != nil && rate <= h.set.PeerMaxRate {
 			ts = append(ts, peer)
@@ -73,7 +79,7 @@ func (h *harness) passthrough(ctx context.Context) (*PassthroughResult, error) {
 
 	h.logf("scenario 1: saturation, %d workers", h.set.Workers)
 	sat := Saturation{Workers: h.set.Workers, OfDirect: map[string]float64{}}
-	for _, t := range []*target{direct, via, peer} {
+	for _, t := range []*target{direct, relay, via, peer} {
 		if t == nil {
 			sat.Runs = append(sat.Runs, skipped("portkey", why))
 			continue

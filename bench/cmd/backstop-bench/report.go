@@ -142,7 +142,7 @@ func (r *Report) markdownPassthrough(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "## 1. Non-streaming pass-through, open loop\n\n")
-	fmt.Fprintf(w, "Small chat completion, %s per endpoint and rate in %d interleaved round(s). Latency from each request's scheduled send time; added = gateway − direct at the same percentile. CPU = the gateway process's CPU time per request. Other load = cores busy with work other than the harness and the gateway during the run (other tests on the machine): the noise.\n\n", r.Settings.Duration, r.Settings.Rounds)
+	fmt.Fprintf(w, "Small chat completion, %s per endpoint and rate in %d interleaved round(s). Latency from each request's scheduled send time; added = gateway − direct at the same percentile. Relay = a process that passes the bytes through without reading them (bench/cmd/relay): what any gateway running as its own process adds here before doing any work. CPU = the gateway process's CPU time per request. Other load = cores busy with work other than the harness and the gateway during the run (other tests on the machine): the noise.\n\n", r.Settings.Duration, r.Settings.Rounds)
 	var rows [][]string
 	for _, pt := range p.Rates {
 		for _, run := range pt.Runs {
@@ -209,7 +209,7 @@ func (r *Report) markdownStreaming(w io.Writer) {
 	if s.TokensPerSecond > 0 {
 		pace = fmt.Sprintf("%g chunks/s", s.TokensPerSecond)
 	}
-	fmt.Fprintf(w, "## 2. Streaming, open loop\n\n%d content chunks per stream, %s. TTFT = scheduled send → first content chunk; gap = between consecutive content chunks at the client.\n\n", s.Tokens, pace)
+	fmt.Fprintf(w, "## 2. Streaming, open loop\n\n%d content chunks per stream, %s. TTFT = scheduled send → first content chunk; gap = between consecutive content chunks at the client. Relay: see scenario 1.\n\n", s.Tokens, pace)
 	var rows [][]string
 	for _, pt := range s.Rates {
 		for _, run := range pt.Runs {

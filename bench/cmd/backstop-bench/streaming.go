@@ -31,9 +31,15 @@ func (h *harness) streaming(ctx context.Context) (*StreamingResult, error) {
 		return nil, err
 	}
 	defer bs.Stop(10 * time.Second)
+	rl, err := h.startRelay("streaming", h.up.stream)
+	if err != nil {
+		return nil, err
+	}
+	defer rl.Stop(5 * time.Second)
 	direct := newTarget(directEndpoint(h.up.stream), nil, 0)
+	relay := newTarget(relayEndpoint(rl, h.up.stream), rl, 0)
 	via := newTarget(backstopEndpoint(bs, routeStream), bs, 0)
-	defer closeTargets(direct, via)
+	defer closeTargets(direct, relay, via)
 	var peer *target
 	pk, why := h.startPortkey("streaming")
 	if pk != nil {
@@ -45,7 +51,7 @@ func (h *harness) streaming(ctx context.Context) (*StreamingResult, error) {
 	res := &StreamingResult{Tokens: h.set.StreamTokens, TokensPerSecond: h.set.StreamTPS}
 	for _, rate := range h.set.StreamRates {
 		h.logf("scenario 2: %g streams/s", rate)
-		ts := []*target{direct, via}
+		ts := []*target{direct, relay, via}
 		peerSkip := why
 		if peer != nil && rate <= h.set.PeerMaxStreamRate {
 			ts = append(ts, peer)
