@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 )
@@ -52,12 +53,12 @@ type inlineTransport struct {
 // through. Writes go through a pooled buffer: see writers.
 type inlineConn struct {
 	net.Conn
-	key     string
-	br      *bufio.Reader // reads through head
-	head    headLimit
-	idleAt  time.Time
-	reused  bool
-	inlined *inlineTransport
+	key    string
+	br     *bufio.Reader // reads through head
+	head   headLimit
+	idleAt time.Time
+	reused bool
+	t      *inlineTransport // the pool it returns to
 }
 
 // writers holds the buffers requests are written through, shared by all
@@ -112,28 +113,28 @@ func hostPort(u *url.URL) string {
 // conn returns a live idle connection to key, or a new one.
 func (t *inlineTransport) conn(ctx context.Context, key string) (*inlineConn, error) {
 	now := t.now()
-	t.mu.Lock()
 	for {
+		t.mu.Lock()
 		list := t.idle[key]
 		if len(list) == 0 {
+			t.mu.Unlock()
 			break
 		}
 		c := list[len(list)-1]
 		list[len(list)-1] = nil
 		t.idle[key] = list[:len(list)-1]
+		t.mu.Unlock()
 		if now.Sub(c.idleAt) < t.idleTimeout && alive(c.Conn) {
-			t.mu.Unlock()
 			c.reused = true
 			return c, nil
 		}
 		c.Conn.Close()
 	}
-	t.mu.Unlock()
 	nc, err := t.dialAside(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	c := &inlineConn{Conn: nc, key: key, inlined: t}
+	c := &inlineConn{Conn: nc, key: key, t: t}
 	c.head.r = nc
 	c.br = bufio.NewReaderSize(&c.head, t.readBuffer)
 	return c, nil
@@ -201,22 +202,27 @@ func (t *inlineTransport) put(c *inlineConn) {
 	list := t.idle[c.key]
 	stale := 0
 	for stale < len(list) && now.Sub(list[stale].idleAt) >= t.idleTimeout {
-		list[stale].Conn.Close()
 		stale++
 	}
+	// The oldest are first: those past the timeout are closed below,
+	// outside the lock.
+	var drop []*inlineConn
 	if stale > 0 {
+		drop = slices.Clone(list[:stale])
 		n := copy(list, list[stale:])
 		clear(list[n:])
 		list = list[:n]
 	}
 	if len(list) >= t.maxIdle {
-		t.idle[c.key] = list
-		t.mu.Unlock()
-		c.Conn.Close()
-		return
+		drop = append(drop, c)
+	} else {
+		list = append(list, c)
 	}
-	t.idle[c.key] = append(list, c)
+	t.idle[c.key] = list
 	t.mu.Unlock()
+	for _, d := range drop {
+		d.Conn.Close()
+	}
 }
 
 // CloseIdleConnections closes the pooled connections and the fallback's.
@@ -356,7 +362,7 @@ func (b *inlineBody) finish(end error, keep bool) {
 	b.end = end
 	b.mu.Unlock()
 	if b.stop() && keep {
-		b.conn.inlined.put(b.conn)
+		b.conn.t.put(b.conn)
 		return
 	}
 	b.conn.Conn.Close()
