@@ -58,12 +58,15 @@ const (
 	transportWriteBuffer = 2 << 10
 )
 
-// newTransport builds a provider's connection pool. Compression is off so
-// that streams arrive as the provider flushes them, and the dialer takes
-// its timeout from the attempt's context.
+// newTransport builds a provider's connection pools: plain-HTTP requests
+// go out on the caller's goroutine (inlineTransport), https and proxied
+// ones through net/http's transport. Compression is off so that streams
+// arrive as the provider flushes them, and the dialer takes its timeout
+// from the attempt's context.
 //
-// Each pooled connection keeps a read and a write buffer for as long as it
-// lives, so every held-open stream keeps a pair. The write buffer is used
+// net/http's pooled connections each keep a read and a write buffer for
+// as long as they live; the inline pool keeps only the read buffer and
+// writes through a shared pool of write buffers. A write buffer is used
 // only while a request goes out: 2 KB holds the headers and a small body
 // in one write (a larger body is written straight after them, whatever
 // the buffer's size); the default 4 KB only saves a second write for
