@@ -233,3 +233,25 @@ func TestFlagsPickProfileAndOverride(t *testing.T) {
 		t.Fatalf("numbers = %v, %v", n, err)
 	}
 }
+
+// The relay's figures are stated beside Backstop's; the verdict is still
+// taken on gateway − direct.
+func TestBudgetStatesTheRelayFloor(t *testing.T) {
+	p := &PassthroughResult{Rates: []RatePoint{
+		{Rate: 200, Added: map[string]Delta{"relay": {P50: 100, P99: 300}, "backstop": {P50: 150, P99: 250}, "portkey": {P50: 2100, P99: 9000}}},
+		{Rate: 1000, Added: map[string]Delta{"relay": {P50: 140, P99: 280}, "backstop": {P50: 250, P99: 600}}},
+	}}
+	items := passthroughBudget(p)
+	if items[0].Verdict != "miss" || items[0].Measured != "+250 µs (relay floor +140 µs)" {
+		t.Fatalf("p50 item %+v", items[0])
+	}
+	peer := peerBudget(p)
+	// (2100 − 100) ÷ (150 − 100) = 40× above the floor; 14× on the terms.
+	if peer[0].Verdict != "miss" || !strings.Contains(peer[0].Measured, "above the relay floor (+100 µs): 40×") {
+		t.Fatalf("peer p50 item %+v", peer[0])
+	}
+	// Backstop's p99 is under the relay's: no ratio above the floor.
+	if !strings.HasSuffix(peer[1].Measured, "; relay floor +300 µs") {
+		t.Fatalf("peer p99 item %+v", peer[1])
+	}
+}
