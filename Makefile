@@ -6,7 +6,7 @@
 test:
 	go test -race ./...
 
-# The full run (about 8 minutes on 2 cores): results under bench/results/,
+# The full run (about 10 minutes on 2 cores): results under bench/results/,
 # and docs/performance.md's latest table replaced by this run's.
 bench:
 	go run ./bench/cmd/backstop-bench --out bench/results --docs docs/performance.md

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -54,8 +55,8 @@ type inlineTransport struct {
 type inlineConn struct {
 	net.Conn
 	key    string
-	br     *bufio.Reader // reads through head
-	head   headLimit
+	br     *bufio.Reader // reads through lim
+	lim    io.LimitedReader
 	idleAt time.Time
 	reused bool
 	t      *inlineTransport // the pool it returns to
@@ -134,40 +135,18 @@ func (t *inlineTransport) conn(ctx context.Context, key string) (*inlineConn, er
 	if err != nil {
 		return nil, err
 	}
-	c := &inlineConn{Conn: nc, key: key, t: t}
-	c.head.r = nc
-	c.br = bufio.NewReaderSize(&c.head, t.readBuffer)
+	c := &inlineConn{Conn: nc, key: key, t: t, lim: io.LimitedReader{R: nc, N: math.MaxInt64}}
+	c.br = bufio.NewReaderSize(&c.lim, t.readBuffer)
 	return c, nil
 }
 
 // maxAnswerHead bounds what is read of an answer before its body: the
 // status line and headers, and any informational answers before them.
-// net/http's transport bounds it too (MaxResponseHeaderBytes).
+// net/http's transport bounds it too (MaxResponseHeaderBytes), the same
+// way: the connection's reader is limited while the head is read.
 const maxAnswerHead = 1 << 20
 
 var errHeadTooLarge = fmt.Errorf("provider's answer headers exceed %d bytes", maxAnswerHead)
-
-// headLimit reads from r, at most left bytes while on.
-type headLimit struct {
-	r    io.Reader
-	on   bool
-	left int
-}
-
-func (l *headLimit) Read(p []byte) (int, error) {
-	if !l.on {
-		return l.r.Read(p)
-	}
-	if l.left <= 0 {
-		return 0, errHeadTooLarge
-	}
-	if len(p) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= n
-	return n, err
-}
 
 // dialAside dials on a goroutine of its own, as net/http does. The
 // dialer's calls nest deep: run on the caller's goroutine they would grow
@@ -241,6 +220,15 @@ func (t *inlineTransport) CloseIdleConnections() {
 	}
 }
 
+// canceledBy says that err came of ctx ending, when it did: the deadline
+// it sets to unblock the connection surfaces as a timeout otherwise.
+func canceledBy(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("%w (%v)", ctxErr, err)
+	}
+	return err
+}
+
 // noAnswerError is a failure before any byte of an answer arrived.
 type noAnswerError struct{ err error }
 
@@ -260,10 +248,7 @@ func (c *inlineConn) exchange(ctx context.Context, req *http.Request) (*http.Res
 	fail := func(err error) (*http.Response, error) {
 		stop()
 		c.Conn.Close()
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("%w (%v)", ctxErr, err)
-		}
-		return nil, err
+		return nil, canceledBy(ctx, err)
 	}
 	bw := writers.Get().(*bufio.Writer)
 	bw.Reset(c.Conn)
@@ -276,7 +261,7 @@ func (c *inlineConn) exchange(ctx context.Context, req *http.Request) (*http.Res
 	if err != nil {
 		return fail(noAnswerError{err})
 	}
-	c.head.on, c.head.left = true, maxAnswerHead
+	c.lim.N = maxAnswerHead
 	if _, err := c.br.Peek(1); err != nil {
 		return fail(noAnswerError{err})
 	}
@@ -286,7 +271,10 @@ func (c *inlineConn) exchange(ctx context.Context, req *http.Request) (*http.Res
 	for err == nil && resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
 		resp, err = http.ReadResponse(c.br, req)
 	}
-	c.head.on = false
+	if err != nil && c.lim.N <= 0 {
+		err = errHeadTooLarge
+	}
+	c.lim.N = math.MaxInt64
 	if err != nil {
 		return fail(err)
 	}
@@ -319,8 +307,6 @@ type inlineBody struct {
 	end error // what Read returns once the connection is given up
 }
 
-var errReadAfterClose = errors.New("http: read on closed response body")
-
 func (b *inlineBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	end := b.end
@@ -333,9 +319,7 @@ func (b *inlineBody) Read(p []byte) (int, error) {
 	case err == io.EOF:
 		b.finish(io.EOF, b.keep)
 	case err != nil:
-		if ctxErr := b.ctx.Err(); ctxErr != nil {
-			err = fmt.Errorf("%w (%v)", ctxErr, err)
-		}
+		err = canceledBy(b.ctx, err)
 		b.finish(err, false)
 	}
 	return n, err
@@ -344,7 +328,7 @@ func (b *inlineBody) Read(p []byte) (int, error) {
 // Close gives the connection up: back to the pool when the body was read
 // to its end, closed otherwise.
 func (b *inlineBody) Close() error {
-	b.finish(errReadAfterClose, false)
+	b.finish(http.ErrBodyReadAfterClose, false)
 	return nil
 }
 
@@ -353,7 +337,7 @@ func (b *inlineBody) Close() error {
 func (b *inlineBody) finish(end error, keep bool) {
 	b.mu.Lock()
 	if b.end != nil {
-		if end == errReadAfterClose {
+		if end == http.ErrBodyReadAfterClose {
 			b.end = end
 		}
 		b.mu.Unlock()

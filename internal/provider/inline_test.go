@@ -78,33 +78,40 @@ func post(t *testing.T, rt http.RoundTripper, ctx context.Context, url, body str
 }
 
 // countingServer is an httptest server that counts the connections
-// clients opened and closed.
-func countingServer(t *testing.T, h http.HandlerFunc) (srv *httptest.Server, opened, closed *atomic.Int32) {
-	opened, closed = new(atomic.Int32), new(atomic.Int32)
+// clients opened, and tells of each one closed on closed.
+func countingServer(t *testing.T, h http.HandlerFunc) (srv *httptest.Server, opened *atomic.Int32, closed <-chan struct{}) {
+	opened = new(atomic.Int32)
+	gone := make(chan struct{}, 64)
 	srv = httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		switch s {
 		case http.StateNew:
 			opened.Add(1)
 		case http.StateClosed, http.StateHijacked:
-			closed.Add(1)
+			select {
+			case gone <- struct{}{}:
+			default:
+			}
 		}
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv, opened, closed
+	return srv, opened, gone
 }
 
-// eventually waits up to 10 s for cond, which another goroutine makes
-// true: a test deadline, not a measurement.
-func eventually(t *testing.T, what string, cond func() bool) {
+// closedOnce waits for one connection to be closed, then checks that no
+// other one has been.
+func closedOnce(t *testing.T, closed <-chan struct{}) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second): // a deadline, not a measurement
+		t.Fatal("no connection was closed")
+	}
+	select {
+	case <-closed:
+		t.Fatal("two connections closed, want one")
+	default:
 	}
 }
 
@@ -283,68 +290,6 @@ func TestInlineDoesNotSendAgainOnANewConnectionOrAfterAnAnswerBegan(t *testing.T
 	})
 }
 
-func TestInlineSkipsIdleConnectionsTheServerClosed(t *testing.T) {
-	closed := make(chan struct{})
-	base := rawServer(t,
-		func(c net.Conn, br *bufio.Reader) {
-			readRequest(t, br)
-			answer(c, "one")
-			c.Close()
-			close(closed)
-		},
-		func(c net.Conn, br *bufio.Reader) {
-			// Only one request may reach this connection: a second one
-			// on the first connection would have been sent twice.
-			readRequest(t, br)
-			answer(c, "two")
-		},
-	)
-	ti := newTestInline(t, 4)
-	if got, err := post(t, ti, context.Background(), base+"/1", "a"); err != nil || got != "one" {
-		t.Fatalf("first: %q, %v", got, err)
-	}
-	<-closed
-	ti.mu.Lock()
-	pooled := ti.idle[strings.TrimPrefix(base, "http://")][0]
-	ti.mu.Unlock()
-	eventually(t, "the pooled connection to see the server's close", func() bool { return !alive(pooled.Conn) })
-	// Without GetBody the request cannot be sent again: it succeeds only
-	// if the closed connection was skipped.
-	req, _ := http.NewRequest(http.MethodPost, base+"/2", strings.NewReader("b"))
-	req.GetBody = nil
-	resp, err := ti.RoundTrip(req)
-	if err != nil {
-		t.Fatalf("second: %v", err)
-	}
-	defer resp.Body.Close()
-	if got, _ := io.ReadAll(resp.Body); string(got) != "two" {
-		t.Fatalf("second: %q", got)
-	}
-}
-
-func TestInlineAliveOnOpenConnection(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !alive(c) {
-		t.Fatal("open, quiet connection is not alive")
-	}
-	_, _ = s.Write([]byte("x")) // a server writing to an idle connection
-	eventually(t, "the byte to arrive", func() bool { return !alive(c) })
-	s.Close()
-}
-
 func TestInlineDropsConnectionsIdlePastTimeout(t *testing.T) {
 	srv, opened, closed := countingServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })
 	ti := newTestInline(t, 4)
@@ -357,7 +302,7 @@ func TestInlineDropsConnectionsIdlePastTimeout(t *testing.T) {
 	if n := opened.Load(); n != 2 {
 		t.Fatalf("%d connections, want 2: one idle past the timeout is not reused", n)
 	}
-	eventually(t, "the stale connection to be closed", func() bool { return closed.Load() == 1 })
+	closedOnce(t, closed) // the stale one
 }
 
 func TestInlineKeepsAtMostMaxIdle(t *testing.T) {
@@ -384,7 +329,7 @@ func TestInlineKeepsAtMostMaxIdle(t *testing.T) {
 	if n := opened.Load(); n != 3 {
 		t.Fatalf("%d connections for three requests at once, want 3", n)
 	}
-	eventually(t, "the third connection to be closed", func() bool { return closed.Load() == 1 })
+	closedOnce(t, closed) // the third, for which the pool had no room
 }
 
 func TestInlineConnectionCloseIsNotPooled(t *testing.T) {
